@@ -1,0 +1,50 @@
+package sla
+
+import "time"
+
+// ReturnCode is the outcome of one run, named as IOS prints it
+// (MIB RttResponseSense; cisco-semantics §3.1).
+type ReturnCode int
+
+const (
+	CodeUnknown       ReturnCode = iota // never run, or the entry is gone
+	CodeOK                              // valid completion within threshold
+	CodeOverThreshold                   // valid completion, RTT > threshold
+	CodeTimeout                         // no valid reply within timeout
+	CodeBusy                            // previous run still outstanding; this start skipped
+	CodeDNSQueryError                   // the server answered, but not with a usable answer
+	CodeError                           // local socket error not due to the target
+	CodeNoConnection                    // the target refused (ICMP port unreachable)
+)
+
+var codeNames = [...]string{
+	CodeUnknown:       "Unknown",
+	CodeOK:            "OK",
+	CodeOverThreshold: "Over threshold",
+	CodeTimeout:       "Timeout",
+	CodeBusy:          "Busy",
+	CodeDNSQueryError: "DNS query error",
+	CodeError:         "Error",
+	CodeNoConnection:  "No connection",
+}
+
+// String is the IOS display form ("OK", "Timeout", "DNS query error", ...).
+func (c ReturnCode) String() string {
+	if c >= 0 && int(c) < len(codeNames) {
+		return codeNames[c]
+	}
+	return "Unknown"
+}
+
+// Completed reports whether the run got a valid reply (OK or over threshold);
+// IOS records an RTT only then, and counts both as successes.
+func (c ReturnCode) Completed() bool { return c == CodeOK || c == CodeOverThreshold }
+
+// Result is the outcome of one run of operation ID.
+type Result struct {
+	ID     int
+	Code   ReturnCode
+	RTT    time.Duration // meaningful when Code.Completed()
+	Start  time.Time
+	Detail string // why it failed, for logs (e.g. "rcode NXDOMAIN")
+}
