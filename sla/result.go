@@ -48,3 +48,9 @@ type Result struct {
 	Start  time.Time
 	Detail string // why it failed, for logs (e.g. "rcode NXDOMAIN")
 }
+
+// RTTMillis is the RTT in whole milliseconds as IOS shows it, rounded up
+// so that a sub-millisecond reply on a LAN reads 1, not 0.
+func (r Result) RTTMillis() int64 {
+	return int64((r.RTT + time.Millisecond - 1) / time.Millisecond)
+}

@@ -29,7 +29,7 @@ func WriteStatistics(w io.Writer, stats []Stats, details bool, now time.Time) {
 			continue
 		}
 		if st.Latest.Code.Completed() {
-			fmt.Fprintf(w, "\tLatest RTT: %d milliseconds\n", st.Latest.RTT.Milliseconds())
+			fmt.Fprintf(w, "\tLatest RTT: %d milliseconds\n", st.Latest.RTTMillis())
 		} else {
 			fmt.Fprint(w, "\tLatest RTT: NoConnection/Busy/Timeout\n")
 		}
@@ -87,7 +87,7 @@ func WriteSummary(w io.Writer, stats []Stats, now time.Time) {
 		code := map[OperState]string{StateActive: "*", StateInactive: "^", StatePending: "~"}[st.State]
 		rtt, ret, last := "-", st.Latest.Code.String(), "Never"
 		if st.Latest.Code.Completed() {
-			rtt = fmt.Sprintf("RTT=%d", st.Latest.RTT.Milliseconds())
+			rtt = fmt.Sprintf("RTT=%d", st.Latest.RTTMillis())
 		}
 		if !st.Latest.Start.IsZero() {
 			last = fmt.Sprintf("%d seconds ago", int(now.Sub(st.Latest.Start)/time.Second))

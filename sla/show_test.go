@@ -36,7 +36,7 @@ func showStats() []Stats {
 		{ID: 1, Type: "dns", Target: "10.0.0.10", State: StateActive, Runs: 2, Successes: 1, Failures: 1,
 			Latest: Result{ID: 1, Code: CodeOK, RTT: 34 * time.Millisecond, Start: start}},
 		{ID: 2, Type: "dns", Target: "10.0.1.10", State: StateActive, Runs: 5, Failures: 5,
-			Latest: Result{ID: 2, Code: CodeDNSQueryError, Start: start.Add(-5 * time.Second)},
+			Latest:     Result{ID: 2, Code: CodeDNSQueryError, Start: start.Add(-5 * time.Second)},
 			HasLifeEnd: true, LifeEnd: showNow.Add(3000 * time.Second)},
 		{ID: 3, Type: "dns", Target: "10.0.2.10", State: StateActive, Runs: 1, Failures: 1,
 			Latest: Result{ID: 3, Code: CodeTimeout, Start: start}},

@@ -57,7 +57,7 @@ func WriteTrack(w io.Writer, objs []Status, routed map[int]bool, now time.Time) 
 		}
 		fmt.Fprintf(w, "  Latest operation return code: %s\n", trackCode(st.Latest.Code))
 		if st.Latest.Code.Completed() {
-			fmt.Fprintf(w, "  Latest RTT (millisecs) %d\n", st.Latest.RTT.Milliseconds())
+			fmt.Fprintf(w, "  Latest RTT (millisecs) %d\n", st.Latest.RTTMillis())
 		}
 		if routed[st.ID] {
 			fmt.Fprint(w, "  Tracked by:\n    Static IP Routing 0\n")
