@@ -83,12 +83,12 @@ type slaMode struct {
 func (m *slaMode) command(p *parser) bool {
 	switch kw := p.kw(0); {
 	case kw == "dns":
-		if p.dnsType(m.op) {
-			p.replace(&dnsMode{op: m.op, indent: m.indent})
-		} else {
+		if !p.dnsType(m.op) {
+			// Still read the sub-commands, so their errors are reported
+			// in the same run; the operation itself is dropped.
 			p.b.broken[m.op.ID] = true
-			p.replace(&skipMode{indent: m.indent, known: true, failed: true})
 		}
+		p.replace(&dnsMode{op: m.op, indent: m.indent})
 	case otherTypes[kw]:
 		p.errorf(p.ln.pos, "%s: operation type not supported yet (only dns)", kw)
 		p.b.broken[m.op.ID] = true

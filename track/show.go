@@ -3,6 +3,7 @@ package track
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ipslad/ipslad/sla"
@@ -51,9 +52,8 @@ func WriteTrack(w io.Writer, objs []Status, routed map[int]bool, now time.Time) 
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "    %s, last change %s\n", plural(st.Changes, "change"), Uptime(now.Sub(st.LastChange)))
-		if st.DelayUp > 0 || st.DelayDown > 0 {
-			fmt.Fprintf(w, "  Delay up %s, down %s\n",
-				plural(int(st.DelayUp/time.Second), "sec"), plural(int(st.DelayDown/time.Second), "sec"))
+		if d := delayLine(st.Object); d != "" {
+			fmt.Fprintf(w, "  Delay %s\n", d)
 		}
 		fmt.Fprintf(w, "  Latest operation return code: %s\n", trackCode(st.Latest.Code))
 		if st.Latest.Code.Completed() {
@@ -82,4 +82,16 @@ func WriteBrief(w io.Writer, objs []Status, now time.Time) {
 		fmt.Fprintf(w, row, fmt.Sprint(st.ID), "ip sla", fmt.Sprint(st.SLA), st.Mode.String(),
 			st.State.String(), Uptime(now.Sub(st.LastChange)))
 	}
+}
+
+// delayLine is "up 60 secs, down 30 secs", or only the configured half.
+func delayLine(o Object) string {
+	var parts []string
+	if o.DelayUp > 0 {
+		parts = append(parts, "up "+plural(int(o.DelayUp/time.Second), "sec"))
+	}
+	if o.DelayDown > 0 {
+		parts = append(parts, "down "+plural(int(o.DelayDown/time.Second), "sec"))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -39,7 +39,7 @@ func TestShowGolden(t *testing.T) {
 			Latest: sla.Result{Code: sla.CodeOverThreshold, RTT: 16 * time.Millisecond}},
 		{Object: Object{ID: 50, SLA: 400, DelayUp: 60 * time.Second, DelayDown: time.Second}, State: Down, Changes: 1,
 			LastChange: now.Add(-23 * time.Second), Pending: true, PendingTo: Up, PendingAt: now.Add(37 * time.Second)},
-		{Object: Object{ID: 101, SLA: 101}, State: Down, Changes: 3, LastChange: now.Add(-15 * 24 * time.Hour),
+		{Object: Object{ID: 101, SLA: 101, DelayDown: 2 * time.Second}, State: Down, Changes: 3, LastChange: now.Add(-15 * 24 * time.Hour),
 			Latest: sla.Result{Code: sla.CodeTimeout}},
 	}
 	var b bytes.Buffer
