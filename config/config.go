@@ -60,17 +60,9 @@ func (c *Config) RoutePos(i int) Pos {
 // Equal reports whether c and d have the same model: positions, warnings
 // and skipped lines do not count.
 func (c *Config) Equal(d *Config) bool {
-	return slices.EqualFunc(c.Operations, d.Operations, operationEqual) &&
+	return slices.EqualFunc(c.Operations, d.Operations, sla.Operation.Equal) &&
 		slices.Equal(c.Tracks, d.Tracks) &&
 		slices.Equal(c.Routes, d.Routes)
-}
-
-func operationEqual(a, b sla.Operation) bool {
-	if (a.DNS == nil) != (b.DNS == nil) || a.DNS != nil && *a.DNS != *b.DNS {
-		return false
-	}
-	a.DNS, b.DNS = nil, nil
-	return a == b
 }
 
 // Load reads the file at path: YAML when its name ends in .yaml or .yml,

@@ -125,9 +125,9 @@ func TestDNSProbeRefused(t *testing.T) {
 }
 
 func TestDNSProbeSourceBinding(t *testing.T) {
-	var from netip.Addr
+	fromCh := make(chan netip.Addr, 1)
 	server := startDNS(t, func(w dns.ResponseWriter, r *dns.Msg) {
-		from = w.RemoteAddr().(*net.UDPAddr).AddrPort().Addr()
+		fromCh <- w.RemoteAddr().(*net.UDPAddr).AddrPort().Addr()
 		answer("anycast.example.com. 60 IN A 192.0.2.53")(w, r)
 	})
 	p, err := newDNSProbe(DNS{Target: "anycast.example.com", NameServer: server.Addr(), SourceIP: netip.MustParseAddr("127.0.0.2")})
@@ -140,7 +140,7 @@ func TestDNSProbeSourceBinding(t *testing.T) {
 	if out := p.Run(ctx); out.Code != CodeOK {
 		t.Fatalf("code = %v (%s)", out.Code, out.Detail)
 	}
-	if from != netip.MustParseAddr("127.0.0.2") {
+	if from := <-fromCh; from != netip.MustParseAddr("127.0.0.2") {
 		t.Errorf("query came from %v, want 127.0.0.2", from)
 	}
 }

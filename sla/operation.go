@@ -97,3 +97,12 @@ type Schedule struct {
 
 // Active reports whether the schedule makes the operation run at all.
 func (s Schedule) Active() bool { return s.Scheduled && s.Start != StartPending }
+
+// Equal reports whether o and p configure the same operation.
+func (o Operation) Equal(p Operation) bool {
+	if (o.DNS == nil) != (p.DNS == nil) || o.DNS != nil && *o.DNS != *p.DNS {
+		return false
+	}
+	o.DNS, p.DNS = nil, nil
+	return o == p
+}

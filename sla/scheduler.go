@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"log/slog"
-	"reflect"
 	"sync"
 	"time"
 )
@@ -27,7 +26,6 @@ type Scheduler struct {
 	mu      sync.Mutex // protects the fields below
 	entries map[int]*entry
 	queue   startQueue
-	changed time.Time // last configuration change
 }
 
 type entry struct {
@@ -35,7 +33,7 @@ type entry struct {
 	probe Probe
 	index int       // in queue, -1 when not queued
 	next  time.Time // next scheduled start
-	gen   int       // bumped when the entry is replaced or restarted, so stale runs are ignored
+	gen   int       // bumped when the entry is removed, so a run still in flight is ignored
 	stats Stats
 }
 
@@ -66,7 +64,7 @@ func (s *Scheduler) Set(ops []Operation) []error {
 	keep := map[int]bool{}
 	for _, op := range ops {
 		keep[op.ID] = true
-		if e, ok := s.entries[op.ID]; ok && reflect.DeepEqual(e.op, op) {
+		if e, ok := s.entries[op.ID]; ok && e.op.Equal(op) {
 			continue
 		}
 		probe, err := s.newProbe(op)
@@ -79,34 +77,15 @@ func (s *Scheduler) Set(ops []Operation) []error {
 		e := &entry{op: op, probe: probe, index: -1}
 		s.entries[op.ID] = e
 		s.startLocked(e, now)
-		s.changed = now
 	}
 	for id := range s.entries {
 		if !keep[id] {
 			s.removeLocked(id)
-			s.changed = now
 		}
 	}
 	s.mu.Unlock()
 	s.poke()
 	return errs
-}
-
-// Restart clears operation id's statistics and starts it again from its
-// schedule (`ip sla restart N`). It reports whether id exists.
-func (s *Scheduler) Restart(id int) bool {
-	s.mu.Lock()
-	e, ok := s.entries[id]
-	if ok {
-		if e.index >= 0 {
-			heap.Remove(&s.queue, e.index)
-		}
-		e.gen++
-		s.startLocked(e, s.now())
-	}
-	s.mu.Unlock()
-	s.poke()
-	return ok
 }
 
 // ClearCounters resets every operation's counters (`clear ip sla counters`)
@@ -241,12 +220,10 @@ func (s *Scheduler) run(ctx context.Context, e *entry, gen int, scheduled time.T
 	if current {
 		e.stats.inFlight = false
 		e.stats.record(r, started.Sub(scheduled))
-	} else if cur, ok := s.entries[op.ID]; ok && cur == e {
-		e.stats.inFlight = false
 	}
 	s.mu.Unlock()
 	if !current {
-		return // the operation was replaced or restarted meanwhile
+		return // the operation was replaced or removed meanwhile
 	}
 	if r.Code.Completed() {
 		s.log.Debug("ip sla run", "id", r.ID, "code", r.Code.String(), "rtt", r.RTT)

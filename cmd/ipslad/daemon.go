@@ -165,7 +165,7 @@ func (d *daemon) reload() error {
 	d.table.Set(cfg.Tracks, now, nil)
 	// Objects whose operation changed or went away lose its last result.
 	for _, op := range old.Operations {
-		if nw, ok := findOp(cfg, op.ID); !ok || !sameOp(op, nw) {
+		if nw, ok := findOp(cfg, op.ID); !ok || !op.Equal(nw) {
 			d.report(d.table.Forget(op.ID, now))
 		}
 	}
@@ -184,14 +184,6 @@ func findOp(c *config.Config, id int) (sla.Operation, bool) {
 		}
 	}
 	return sla.Operation{}, false
-}
-
-func sameOp(a, b sla.Operation) bool {
-	if (a.DNS == nil) != (b.DNS == nil) || (a.DNS != nil && *a.DNS != *b.DNS) {
-		return false
-	}
-	a.DNS, b.DNS = nil, nil
-	return a == b
 }
 
 func (d *daemon) shutdown() error {

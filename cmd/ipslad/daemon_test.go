@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -115,12 +117,16 @@ ip route 192.0.2.53 255.255.255.255 10.0.1.10 track 102
 
 func startDaemon(t *testing.T, src string, k route.Kernel, probes *switchable) (*daemon, context.CancelFunc, chan error) {
 	t.Helper()
-	cfg, err := config.Parse("test.cfg", []byte(src))
+	file := filepath.Join(t.TempDir(), "test.cfg")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := newDaemon(options{file: "test.cfg", protocol: 200}, cfg, log, k, probes.newProbe)
+	d := newDaemon(options{file: file, protocol: 200}, cfg, log, k, probes.newProbe)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.run(ctx) }()
@@ -209,21 +215,43 @@ func TestDaemonAdoptsWithoutFlap(t *testing.T) {
 	})
 }
 
-func TestReloadKeepsRunningConfigOnError(t *testing.T) {
-	// Covered end to end once config.Load reads a file; here: a file that
-	// does not exist is an error and the running config stays.
+func TestReload(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		k := newFakeKernel()
 		probes := &switchable{code: map[string]sla.ReturnCode{"10.0.0.10": sla.CodeOK, "10.0.1.10": sla.CodeOK}}
 		d, cancel, done := startDaemon(t, twoSites, k, probes)
-		d.opt.file = t.TempDir() + "/missing.cfg"
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(1500 * time.Millisecond)
+		synctest.Wait()
+		writes := k.writes
 		before := d.config()
-		if out := d.execute("reload"); !strings.HasPrefix(out, "% Reload refused") {
-			t.Errorf("reload of a missing file: %q", out)
+
+		// A broken file is refused; the running configuration stays.
+		os.WriteFile(d.opt.file, []byte(twoSites+"ip sla 103\n dns x name-server 10.0.0.300\n"), 0o644)
+		if out := d.execute("reload"); !strings.HasPrefix(out, "% Reload refused") || !strings.Contains(out, "test.cfg:20:20:") {
+			t.Errorf("reload of a broken file: %q", out)
 		}
 		if d.config() != before {
 			t.Error("running configuration replaced by a failed reload")
+		}
+
+		// A good file that changes only a tag and adds an untracked route:
+		// operations keep their statistics, the tracked route is untouched.
+		runs := d.sched.Snapshot()[0].Runs
+		changed := strings.Replace(twoSites, "10.0.0.10 track 101", "10.0.0.10 tag 7 track 101", 1) +
+			"ip route 198.51.100.0 255.255.255.0 10.0.0.10\n"
+		os.WriteFile(d.opt.file, []byte(changed), 0o644)
+		if out := d.execute("reload"); out != "Configuration reloaded.\n" {
+			t.Fatalf("reload: %q", out)
+		}
+		synctest.Wait()
+		if k.writes != writes+1 {
+			t.Errorf("reload made %d kernel writes; want 1 (the new route only)", k.writes-writes)
+		}
+		if got := d.sched.Snapshot()[0].Runs; got < runs {
+			t.Errorf("unchanged operation lost its statistics: %d runs, had %d", got, runs)
+		}
+		if !strings.Contains(d.execute("show running-config"), "tag 7 track 101") {
+			t.Error("show running-config does not show the reloaded configuration")
 		}
 		cancel()
 		<-done
