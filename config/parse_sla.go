@@ -1,13 +1,20 @@
 package config
 
 import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ipslad/ipslad/sla"
+	"github.com/miekg/dns"
 )
 
-// Operation types IOS has besides dns (cisco-semantics §1.3).
+// Operation types IOS has besides dns (cisco-semantics §1.3); those in
+// typeLines are implemented.
 var otherTypes = map[string]bool{
 	"icmp-echo": true, "tcp-connect": true, "udp-echo": true, "udp-jitter": true, "http": true,
 	"dhcp": true, "ftp": true, "icmp-jitter": true, "path-echo": true, "path-jitter": true,
@@ -24,11 +31,34 @@ func (p *parser) ipSLA() {
 	switch kw {
 	case "schedule":
 		p.schedule()
-	case "responder", "logging", "enable":
-		if !p.neg {
-			p.warnf(p.at(w), "ip sla %s: ignored (ipslad is not an IP SLA responder and sends no traps)", kw)
+	case "logging":
+		// ip sla logging traps: reaction traps become log lines.
+		if p.kw(3) != "traps" || len(p.args) > 4 {
+			p.errorf(p.at(w), "ip sla logging: expected traps")
+			return
 		}
-	case "reaction-configuration", "reaction-trigger", "group", "restart", "reset":
+		p.b.sla.logTraps = !p.neg && !p.def
+	case "enable":
+		if p.kw(3) == "reaction-alerts" && len(p.args) == 4 {
+			p.b.sla.logTraps = !p.neg && !p.def // the older form of ip sla logging traps
+			return
+		}
+		if !p.neg {
+			p.warnf(p.at(w), "ip sla enable: ignored")
+		}
+	case "responder":
+		if !p.neg {
+			p.warnf(p.at(w), "ip sla %s: ignored (ipslad is not an IP SLA responder)", kw)
+		}
+	case "reaction-configuration":
+		p.reactionConfiguration()
+	case "reaction-trigger":
+		p.reactionTrigger()
+	case "restart":
+		p.warnf(p.at(w), "ip sla restart: a command, not configuration: ignored in a file")
+	case "group":
+		p.groupSchedule()
+	case "reset":
 		p.errorf(p.at(w), "ip sla %s: not supported yet", kw)
 	case "monitor", "auto", "key-chain", "server", "profile", "endpoint-list":
 		p.errorf(p.at(w), "ip sla %s: not supported yet", kw)
@@ -66,11 +96,13 @@ func (p *parser) operation() {
 			"(scheduled at line %d; unschedule it first with \"no ip sla schedule %d\")",
 			id, p.b.pos.schedule[id].Line, id)
 		p.fail()
-	case op.DNS == nil:
-		p.enter(&slaMode{op: op, indent: p.ln.indent})
-	default:
+	case op.DNS != nil:
 		// IOS goes straight back to the type's sub-mode.
 		p.enter(&dnsMode{op: op, indent: p.ln.indent})
+	case op.HasType():
+		p.enter(&opMode{op: op, indent: p.ln.indent})
+	default:
+		p.enter(&slaMode{op: op, indent: p.ln.indent})
 	}
 }
 
@@ -89,8 +121,16 @@ func (m *slaMode) command(p *parser) bool {
 			p.b.broken[m.op.ID] = true
 		}
 		p.replace(&dnsMode{op: m.op, indent: m.indent})
+	case typeLines[kw] != nil:
+		if p.neg || p.def {
+			p.errorf(p.ln.pos, "no %s: the type of an operation cannot be removed; use \"no ip sla %d\"", kw, m.op.ID)
+			p.b.broken[m.op.ID] = true
+		} else if !typeLines[kw](p, m.op) {
+			p.b.broken[m.op.ID] = true
+		}
+		p.replace(&opMode{op: m.op, indent: m.indent})
 	case otherTypes[kw]:
-		p.errorf(p.ln.pos, "%s: operation type not supported yet (only dns)", kw)
+		p.errorf(p.ln.pos, "%s: operation type not supported yet (dns, icmp-echo, tcp-connect, udp-echo and http are)", kw)
 		p.b.broken[m.op.ID] = true
 		p.replace(&skipMode{indent: m.indent, known: true, failed: true})
 	case dnsCommands[kw]:
@@ -172,10 +212,13 @@ func (p *parser) dnsType(op *sla.Operation) bool {
 	return true
 }
 
-// The sub-commands of config-ip-sla-dns (cisco-semantics §1.2).
+// The sub-commands of config-ip-sla-dns (cisco-semantics §1.2), and
+// ipslad's extensions (dnsExtensions).
 var dnsCommands = map[string]bool{
 	"frequency": true, "timeout": true, "threshold": true, "owner": true, "tag": true,
 	"vrf": true, "history": true,
+	"query-type": true, "accept-rcode": true, "expect-answer": true, "recursion-desired": true,
+	"transport": true, "tcp-fallback": true, "edns": true,
 }
 
 // Commands IOS has in other operation types' sub-modes, but not for dns.
@@ -193,8 +236,23 @@ type dnsMode struct {
 func (m *dnsMode) command(p *parser) bool {
 	op := m.op
 	switch kw := p.kw(0); {
+	case kw == "frequency" && p.kw(1) == "msec":
+		// Extension: sub-second frequency, in milliseconds.
+		p.i = 1
+		p.next()
+		if p.neg || p.def {
+			op.Frequency = sla.DefaultFrequency
+		} else if n, _, ok := p.number("frequency msec", limFrequencyMsec); ok && p.done("frequency msec") {
+			op.Frequency = time.Duration(n) * time.Millisecond
+		}
 	case kw == "frequency":
 		p.duration(&op.Frequency, kw, limFrequency, time.Second, sla.DefaultFrequency)
+	case dnsExtensions[kw]:
+		d := op.DNS
+		if d == nil {
+			d = &sla.DNS{} // the type line was refused: check the line, keep nothing
+		}
+		p.dnsExtension(kw, d)
 	case kw == "timeout":
 		p.duration(&op.Timeout, kw, limTimeout, time.Millisecond, sla.DefaultTimeout)
 	case kw == "threshold":
@@ -203,6 +261,10 @@ func (m *dnsMode) command(p *parser) bool {
 		p.text(&op.Owner, kw, maxOwner)
 	case kw == "tag":
 		p.text(&op.Tag, kw, maxTag)
+	case kw == "vrf":
+		p.vrf(op)
+	case kw == "history":
+		p.history(op)
 	case dnsCommands[kw]:
 		// The no form asks for the default, which is what ipslad does.
 		if !p.neg && !p.def {
@@ -211,8 +273,8 @@ func (m *dnsMode) command(p *parser) bool {
 	case notForDNS[kw]:
 		p.errorf(p.ln.pos, "%s: not valid for a dns operation", kw)
 	case kw == "dns" || otherTypes[kw]:
-		p.errorf(p.ln.pos, "%s: ip sla %d already has its type (dns); to change it, delete it with \"no ip sla %d\" first",
-			kw, op.ID, op.ID)
+		p.errorf(p.ln.pos, "%s: ip sla %d already has its type (%s); to change it, delete it with \"no ip sla %d\" first",
+			kw, op.ID, op.TypeName(), op.ID)
 	case kw == "exit":
 		p.exit()
 	default:
@@ -291,15 +353,50 @@ func (p *parser) schedule() {
 }
 
 func (p *parser) scheduleOptions(s *sla.Schedule) bool {
+	if !p.scheduleWords(s) {
+		return false
+	}
+	// IOS's rules for recurring (cisco-semantics §2.1): the entry must live
+	// less than a day and survive, with its ageout, until the next run.
+	if s.Recurring {
+		day := 24 * time.Hour
+		switch {
+		case s.Forever || s.Life >= day:
+			p.errorf(p.ln.pos, "ip sla schedule: recurring needs a life shorter than 86400 seconds")
+			return false
+		case s.Life+s.Ageout <= day:
+			p.errorf(p.ln.pos, "ip sla schedule: recurring needs life + ageout above 86400 seconds (life %d, ageout %d), or the entry ages out before its next run",
+				s.Life/time.Second, s.Ageout/time.Second)
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) scheduleWords(s *sla.Schedule) bool {
+	return p.scheduleWordsWith(s, "ip sla schedule", nil)
+}
+
+// scheduleWordsWith reads the schedule options; extra handles words of the
+// group form first (handled false: not its word).
+func (p *parser) scheduleWordsWith(s *sla.Schedule, what string, extra func(kw string, w word) (handled, ok bool)) bool {
 	seen := map[string]bool{}
 	for p.more() {
 		w := p.next()
 		kw := strings.ToLower(w.text)
 		if seen[kw] {
-			p.errorf(p.at(w), "ip sla schedule: %s given twice", kw)
+			p.errorf(p.at(w), "%s: %s given twice", what, kw)
 			return false
 		}
 		seen[kw] = true
+		if extra != nil {
+			if handled, ok := extra(kw, w); handled {
+				if !ok {
+					return false
+				}
+				continue
+			}
+		}
 		switch kw {
 		case "life":
 			v, ok := p.expect("life", "forever or "+limLife.String())
@@ -311,9 +408,23 @@ func (p *parser) scheduleOptions(s *sla.Schedule) bool {
 				return false
 			}
 		case "start-time":
-			v, ok := p.expect("start-time", startTimes)
+			v, ok := p.expect("start-time", startTimes+", random MS or hh:mm[:ss] [month day]")
 			if !ok {
 				return false
+			}
+			if strings.EqualFold(v.text, "random") {
+				n, _, ok := p.number("start-time random", limRandom)
+				if !ok {
+					return false
+				}
+				s.Start, s.Random = sla.StartRandom, time.Duration(n)*time.Millisecond
+				continue
+			}
+			if strings.Contains(v.text, ":") {
+				if !p.absoluteStart(v, s) {
+					return false
+				}
+				continue
 			}
 			what, arg, at := "start-time", "", v
 			if strings.EqualFold(v.text, "after") {
@@ -328,21 +439,1104 @@ func (p *parser) scheduleOptions(s *sla.Schedule) bool {
 				return false
 			}
 		case "ageout":
-			n, v, ok := p.number("ageout", limAgeout)
+			n, _, ok := p.number("ageout", limAgeout)
 			if !ok {
 				return false
 			}
-			if n != 0 {
-				p.errorf(p.at(v), "ageout: a nonzero ageout is not supported yet")
+			s.Ageout = time.Duration(n) * time.Second
+		case "recurring":
+			if extra != nil {
+				p.errorf(p.at(w), "%s: recurring is only for a single operation's schedule", what)
 				return false
 			}
-		case "recurring":
-			p.errorf(p.at(w), "recurring: not supported yet")
-			return false
+			s.Recurring = true
 		default:
+			if extra != nil {
+				p.errorf(p.at(w), "%s: expected schedule-period, frequency, life, start-time or ageout, got %q", what, w.text)
+				return false
+			}
 			p.errorf(p.at(w), "ip sla schedule: expected life, start-time, ageout or recurring, got %q", w.text)
 			return false
 		}
 	}
 	return true
+}
+
+// Extension limits.
+var (
+	limFrequencyMsec = limit{"milliseconds", 100, 604800000}
+	limEDNSBuffer    = limit{"bytes", 512, 65535}
+)
+
+// dnsExtensions are ipslad's sub-commands of a dns operation beyond IOS
+// (see the package documentation). Each has a no form that restores IOS's
+// behaviour.
+var dnsExtensions = map[string]bool{
+	"query-type": true, "accept-rcode": true, "expect-answer": true, "recursion-desired": true,
+	"transport": true, "tcp-fallback": true, "edns": true,
+}
+
+// dnsExtension reads one of
+//
+//	query-type TYPE
+//	accept-rcode RCODE [RCODE...]
+//	expect-answer {ADDR | regexp RE}
+//	[no] recursion-desired
+//	transport {udp | tcp}
+//	[no] tcp-fallback
+//	edns buffer-size BYTES
+func (p *parser) dnsExtension(kw string, d *sla.DNS) {
+	p.i = 1
+	reset := p.neg || p.def
+	switch kw {
+	case "query-type":
+		if reset {
+			d.QueryType = 0
+			return
+		}
+		w, ok := p.expect(kw, "a record type (A, AAAA, PTR, SOA, TXT, NS, MX, ...)")
+		if !ok {
+			return
+		}
+		t, known := dns.StringToType[strings.ToUpper(w.text)]
+		if !known || t == dns.TypeOPT || t == dns.TypeANY || t == dns.TypeAXFR || t == dns.TypeIXFR {
+			p.errorf(p.at(w), "query-type: expected a record type (A, AAAA, PTR, SOA, TXT, NS, MX, ...), got %q", w.text)
+			return
+		}
+		if p.done(kw) {
+			d.QueryType = t
+		}
+	case "accept-rcode":
+		if reset {
+			d.Rcodes = 0
+			return
+		}
+		if !p.more() {
+			p.errorf(p.eol(), "accept-rcode: expected an RCODE (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ...), got end of line")
+			return
+		}
+		var set uint16
+		for p.more() {
+			w := p.next()
+			rc, known := dns.StringToRcode[strings.ToUpper(w.text)]
+			if !known || rc > 15 {
+				p.errorf(p.at(w), "accept-rcode: expected an RCODE (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ...), got %q", w.text)
+				return
+			}
+			set |= 1 << rc
+		}
+		d.Rcodes = set
+	case "expect-answer":
+		if reset {
+			d.Expect, d.ExpectRegexp = "", false
+			return
+		}
+		w, ok := p.expect(kw, "an address or regexp")
+		if !ok {
+			return
+		}
+		if strings.EqualFold(w.text, "regexp") {
+			re, ok := p.expect("expect-answer regexp", "a regular expression")
+			if !ok || !p.done(kw) {
+				return
+			}
+			if _, err := regexp.Compile(re.text); err != nil {
+				p.errorf(p.at(re), "expect-answer regexp: %v", err)
+				return
+			}
+			if needsQuotes(re.text) && strings.Contains(re.text, `"`) {
+				p.errorf(p.at(re), "expect-answer regexp: %q cannot be written in IOS syntax (it needs quotes and contains one)", re.text)
+				return
+			}
+			d.Expect, d.ExpectRegexp = re.text, true
+			return
+		}
+		a, err := parseAddr(w.text)
+		if err != nil {
+			p.errorf(p.at(w), "expect-answer: expected an IPv4 or IPv6 address or \"regexp RE\", got %q", w.text)
+			return
+		}
+		if p.done(kw) {
+			d.Expect, d.ExpectRegexp = a.String(), false
+		}
+	case "recursion-desired":
+		if p.done(kw) {
+			d.NoRecursion = p.neg
+		}
+	case "tcp-fallback":
+		if p.done(kw) {
+			d.TCPFallback = !reset
+		}
+	case "transport":
+		if reset {
+			d.TCP = false
+			return
+		}
+		w, ok := p.expect(kw, "udp or tcp")
+		if !ok {
+			return
+		}
+		switch strings.ToLower(w.text) {
+		case "udp", "tcp":
+			if p.done(kw) {
+				d.TCP = strings.EqualFold(w.text, "tcp")
+			}
+		default:
+			p.errorf(p.at(w), "transport: expected udp or tcp, got %q", w.text)
+		}
+	case "edns":
+		if reset && !p.more() {
+			d.EDNSBufSize = 0
+			return
+		}
+		w, ok := p.expect(kw, "buffer-size")
+		if !ok {
+			return
+		}
+		if !strings.EqualFold(w.text, "buffer-size") {
+			p.errorf(p.at(w), "edns: expected buffer-size, got %q", w.text)
+			return
+		}
+		if reset {
+			d.EDNSBufSize = 0
+			return
+		}
+		if n, _, ok := p.number("edns buffer-size", limEDNSBuffer); ok && p.done(kw) {
+			d.EDNSBufSize = uint16(n)
+		}
+	}
+}
+
+// formatDNSExtensions writes the extension lines of d that differ from
+// IOS's behaviour, in the order of the package documentation.
+func formatDNSExtensions(b *strings.Builder, d *sla.DNS) {
+	if d.QueryType != 0 {
+		fmt.Fprintf(b, " query-type %s\n", dns.TypeToString[d.QueryType])
+	}
+	if d.Rcodes != 0 {
+		b.WriteString(" accept-rcode")
+		for rc := range 16 {
+			if d.Rcodes&(1<<rc) != 0 {
+				b.WriteString(" " + dns.RcodeToString[rc])
+			}
+		}
+		b.WriteByte('\n')
+	}
+	switch {
+	case d.ExpectRegexp:
+		re := d.Expect
+		if needsQuotes(re) || strings.Contains(re, " ") {
+			re = `"` + re + `"`
+		}
+		fmt.Fprintf(b, " expect-answer regexp %s\n", re)
+	case d.Expect != "":
+		fmt.Fprintf(b, " expect-answer %s\n", d.Expect)
+	}
+	if d.NoRecursion {
+		b.WriteString(" no recursion-desired\n")
+	}
+	if d.TCP {
+		b.WriteString(" transport tcp\n")
+	}
+	if d.TCPFallback {
+		b.WriteString(" tcp-fallback\n")
+	}
+	if d.EDNSBufSize != 0 {
+		fmt.Fprintf(b, " edns buffer-size %d\n", d.EDNSBufSize)
+	}
+}
+
+// typeLines read the type lines of the operation types other than dns.
+var typeLines = map[string]func(*parser, *sla.Operation) bool{
+	"icmp-echo":   (*parser).icmpEchoType,
+	"tcp-connect": (*parser).tcpConnectType,
+	"udp-echo":    (*parser).udpEchoType,
+	"http":        (*parser).httpType,
+}
+
+// icmpEchoType reads `icmp-echo ADDR [source-ip A | source-interface IF]`.
+func (p *parser) icmpEchoType(op *sla.Operation) bool {
+	p.i = 1
+	w, ok := p.address("icmp-echo")
+	if !ok {
+		return false
+	}
+	e := sla.ICMPEcho{}
+	e.Target, _ = parseAddr(w.text)
+	for p.more() {
+		w := p.next()
+		switch kw := strings.ToLower(w.text); {
+		case kw == "source-ip" && !e.SourceIP.IsValid() && e.SourceInterface == "":
+			a, ok := p.address("source-ip")
+			if !ok {
+				return false
+			}
+			e.SourceIP, _ = parseAddr(a.text)
+			if e.SourceIP.Is4() != e.Target.Is4() {
+				p.errorf(p.at(a), "source-ip: %s is not of the same address family as %s", e.SourceIP, e.Target)
+				return false
+			}
+		case kw == "source-interface" && !e.SourceIP.IsValid() && e.SourceInterface == "":
+			ifw, ok := p.expect("source-interface", "an interface name")
+			if !ok {
+				return false
+			}
+			if len(ifw.text) > 15 {
+				p.errorf(p.at(ifw), "source-interface: expected a Linux interface name (at most 15 characters), got %q", ifw.text)
+				return false
+			}
+			e.SourceInterface = ifw.text
+		default:
+			p.errorf(p.at(w), "icmp-echo: expected source-ip or source-interface (one of them), got %q", w.text)
+			return false
+		}
+	}
+	op.ICMPEcho = &e
+	return true
+}
+
+// endpoint reads `ADDR PORT [source-ip A] [source-port P] [control {enable|disable}]`
+// for tcp-connect and udp-echo.
+func (p *parser) endpoint(what string) (target netip.Addr, port uint16, src netip.Addr, sport uint16, ok bool) {
+	p.i = 1
+	w, ok := p.address(what)
+	if !ok {
+		return
+	}
+	target, _ = parseAddr(w.text)
+	n, _, ok := p.number(what+" port", limPort)
+	if !ok {
+		return
+	}
+	port = uint16(n)
+	seen := map[string]bool{}
+	for p.more() {
+		w := p.next()
+		kw := strings.ToLower(w.text)
+		if seen[kw] {
+			p.errorf(p.at(w), "%s: %s given twice", what, kw)
+			return target, port, src, sport, false
+		}
+		seen[kw] = true
+		switch kw {
+		case "source-ip":
+			a, ok := p.address("source-ip")
+			if !ok {
+				return target, port, src, sport, false
+			}
+			src, _ = parseAddr(a.text)
+			if src.Is4() != target.Is4() {
+				p.errorf(p.at(a), "source-ip: %s is not of the same address family as %s", src, target)
+				return target, port, src, sport, false
+			}
+		case "source-port":
+			n, _, ok := p.number("source-port", limPort)
+			if !ok {
+				return target, port, src, sport, false
+			}
+			sport = uint16(n)
+		case "control":
+			c, ok := p.expect("control", "enable or disable")
+			if !ok {
+				return target, port, src, sport, false
+			}
+			switch strings.ToLower(c.text) {
+			case "disable":
+			case "enable":
+				p.errorf(p.at(c), "control enable: the IP SLA control protocol (an IOS responder) is not supported; use control disable")
+				return target, port, src, sport, false
+			default:
+				p.errorf(p.at(c), "control: expected enable or disable, got %q", c.text)
+				return target, port, src, sport, false
+			}
+		default:
+			p.errorf(p.at(w), "%s: expected source-ip, source-port or control, got %q", what, w.text)
+			return target, port, src, sport, false
+		}
+	}
+	return target, port, src, sport, true
+}
+
+// tcpConnectType reads `tcp-connect ADDR PORT [source-ip A] [source-port P] [control disable]`
+// and sets IOS's tcp-connect default timeout, 60000 ms.
+func (p *parser) tcpConnectType(op *sla.Operation) bool {
+	t, port, src, sport, ok := p.endpoint("tcp-connect")
+	if ok {
+		op.TCPConnect = &sla.TCPConnect{Target: t, Port: port, SourceIP: src, SourcePort: sport}
+		op.Timeout = sla.DefaultTCPConnectTimeout
+	}
+	return ok
+}
+
+// udpEchoType reads `udp-echo ADDR PORT [source-ip A] [source-port P] [control disable]`.
+func (p *parser) udpEchoType(op *sla.Operation) bool {
+	t, port, src, sport, ok := p.endpoint("udp-echo")
+	if ok {
+		op.UDPEcho = &sla.UDPEcho{Target: t, Port: port, SourceIP: src, SourcePort: sport}
+	}
+	return ok
+}
+
+// httpType reads `http get URL [source-ip A] [version V]` and sets the
+// http default timeout, 60000 ms.
+func (p *parser) httpType(op *sla.Operation) bool {
+	p.i = 1
+	m, ok := p.expect("http", "get")
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(m.text) {
+	case "get":
+	case "raw":
+		p.errorf(p.at(m), "http raw: not supported yet (http get is)")
+		return false
+	default:
+		p.errorf(p.at(m), "http: expected get, got %q", m.text)
+		return false
+	}
+	u, ok := p.expect("http get", "a URL")
+	if !ok {
+		return false
+	}
+	if pu, err := url.Parse(u.text); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		p.errorf(p.at(u), "http get: expected an http:// or https:// URL, got %q", u.text)
+		return false
+	}
+	h := sla.HTTP{URL: u.text}
+	seen := map[string]bool{}
+	for p.more() {
+		w := p.next()
+		kw := strings.ToLower(w.text)
+		if seen[kw] {
+			p.errorf(p.at(w), "http: %s given twice", kw)
+			return false
+		}
+		seen[kw] = true
+		switch kw {
+		case "source-ip":
+			a, ok := p.address("source-ip")
+			if !ok {
+				return false
+			}
+			h.SourceIP, _ = parseAddr(a.text)
+		case "version":
+			v, ok := p.expect("version", "1.0 or 1.1")
+			if !ok {
+				return false
+			}
+			if v.text != "1.0" && v.text != "1.1" {
+				p.errorf(p.at(v), "version: expected 1.0 or 1.1, got %q", v.text)
+				return false
+			}
+			h.Version = v.text
+		case "name-server", "source-port", "cache", "proxy":
+			p.errorf(p.at(w), "http %s: not supported yet", kw)
+			return false
+		default:
+			p.errorf(p.at(w), "http: expected source-ip or version, got %q", w.text)
+			return false
+		}
+	}
+	op.HTTP = &h
+	return true
+}
+
+// opMode is the sub-mode of the types other than dns (config-ip-sla-echo,
+// -tcp, -udp, -http).
+type opMode struct {
+	op     *sla.Operation
+	indent int
+}
+
+// Limits of the common sub-commands (cisco-semantics §1.4).
+var (
+	limTOS         = limit{"TOS", 0, 255}
+	limEchoData    = limit{"bytes", 28, 16384}
+	limUDPEchoData = limit{"bytes", 4, 1500}
+)
+
+func (m *opMode) command(p *parser) bool {
+	op := m.op
+	reset := p.neg || p.def
+	switch kw := p.kw(0); {
+	case kw == "frequency" && p.kw(1) == "msec":
+		p.i = 2
+		if reset {
+			op.Frequency = sla.DefaultFrequency
+		} else if n, _, ok := p.number("frequency msec", limFrequencyMsec); ok && p.done("frequency msec") {
+			op.Frequency = time.Duration(n) * time.Millisecond
+		}
+	case kw == "frequency":
+		p.duration(&op.Frequency, kw, limFrequency, time.Second, sla.DefaultFrequency)
+	case kw == "timeout":
+		p.duration(&op.Timeout, kw, limTimeout, time.Millisecond, op.DefaultTimeout())
+	case kw == "threshold":
+		p.duration(&op.Threshold, kw, limThreshold, time.Millisecond, sla.DefaultThreshold)
+	case kw == "owner":
+		p.text(&op.Owner, kw, maxOwner)
+	case kw == "tag":
+		p.text(&op.Tag, kw, maxTag)
+	case kw == "vrf":
+		p.vrf(op)
+	case kw == "tos":
+		p.i = 1
+		if reset {
+			op.TOS = 0
+		} else if n, _, ok := p.number("tos", limTOS); ok && p.done("tos") {
+			op.TOS = uint8(n)
+		}
+	case kw == "request-data-size" && (op.ICMPEcho != nil || op.UDPEcho != nil):
+		p.i = 1
+		lim := limEchoData
+		if op.UDPEcho != nil {
+			lim = limUDPEchoData
+		}
+		if reset {
+			op.DataSize = 0
+		} else if n, _, ok := p.number(kw, lim); ok && p.done(kw) {
+			op.DataSize = int(n)
+			if op.DataSize == op.EffectiveDataSizeDefault() {
+				op.DataSize = 0
+			}
+		}
+	case kw == "verify-data" && (op.ICMPEcho != nil || op.UDPEcho != nil):
+		p.i = 1
+		if p.done(kw) {
+			op.VerifyData = !reset
+		}
+	case kw == "request-data-size" || kw == "verify-data":
+		p.errorf(p.ln.pos, "%s: not valid for a %s operation", kw, op.TypeName())
+	case kw == "history":
+		p.history(op)
+	case kw == "data-pattern":
+		if !reset {
+			p.errorf(p.ln.pos, "%s: not supported yet", kw)
+		}
+	case kw == "dns" || otherTypes[kw]:
+		p.errorf(p.ln.pos, "%s: ip sla %d already has its type (%s); to change it, delete it with \"no ip sla %d\" first",
+			kw, op.ID, op.TypeName(), op.ID)
+	case kw == "exit":
+		p.exit()
+	default:
+		return p.unknownSub("ip sla "+op.TypeName(), m.indent)
+	}
+	return true
+}
+
+// vrf reads `vrf NAME`: the probe's sockets are bound to the Linux VRF
+// device NAME.
+func (p *parser) vrf(op *sla.Operation) {
+	p.i = 1
+	if p.neg || p.def {
+		op.VRF = ""
+		return
+	}
+	w, ok := p.expect("vrf", "a VRF name")
+	if !ok || !p.done("vrf") {
+		return
+	}
+	if len(w.text) > 15 || strings.ContainsAny(w.text, "/ ") {
+		p.errorf(p.at(w), "vrf: expected the name of a Linux VRF device (at most 15 characters), got %q", w.text)
+		return
+	}
+	op.VRF = w.text
+}
+
+// formatOtherType writes the type line of the types other than dns and the
+// common sub-commands that differ from their defaults.
+func formatOtherType(b *strings.Builder, op *sla.Operation) {
+	endpoint := func(src netip.Addr, sport uint16) {
+		if src.IsValid() {
+			fmt.Fprintf(b, " source-ip %s", src)
+		}
+		if sport != 0 {
+			fmt.Fprintf(b, " source-port %d", sport)
+		}
+	}
+	switch {
+	case op.ICMPEcho != nil:
+		e := op.ICMPEcho
+		fmt.Fprintf(b, " icmp-echo %s", e.Target)
+		endpoint(e.SourceIP, 0)
+		if e.SourceInterface != "" {
+			fmt.Fprintf(b, " source-interface %s", e.SourceInterface)
+		}
+	case op.TCPConnect != nil:
+		t := op.TCPConnect
+		fmt.Fprintf(b, " tcp-connect %s %d", t.Target, t.Port)
+		endpoint(t.SourceIP, t.SourcePort)
+	case op.UDPEcho != nil:
+		u := op.UDPEcho
+		fmt.Fprintf(b, " udp-echo %s %d", u.Target, u.Port)
+		endpoint(u.SourceIP, u.SourcePort)
+	case op.HTTP != nil:
+		h := op.HTTP
+		fmt.Fprintf(b, " http get %s", h.URL)
+		endpoint(h.SourceIP, 0)
+		if h.Version != "" {
+			fmt.Fprintf(b, " version %s", h.Version)
+		}
+	default:
+		return
+	}
+	b.WriteByte('\n')
+	if op.DataSize != 0 {
+		fmt.Fprintf(b, " request-data-size %d\n", op.DataSize)
+	}
+	if op.TOS != 0 {
+		fmt.Fprintf(b, " tos %d\n", op.TOS)
+	}
+	if op.VerifyData {
+		b.WriteString(" verify-data\n")
+	}
+}
+
+// formatVRF writes the vrf and history lines, for every type.
+func formatVRF(b *strings.Builder, op *sla.Operation) {
+	if op.VRF != "" {
+		fmt.Fprintf(b, " vrf %s\n", op.VRF)
+	}
+	formatHistory(b, op.History)
+}
+
+var limRandom = limit{"milliseconds", 500, 10000}
+
+var months = map[string]time.Month{
+	"january": time.January, "february": time.February, "march": time.March, "april": time.April,
+	"may": time.May, "june": time.June, "july": time.July, "august": time.August,
+	"september": time.September, "october": time.October, "november": time.November, "december": time.December,
+}
+
+// month accepts a month name or its first three letters or more, as IOS.
+func month(w string) (time.Month, bool) {
+	w = strings.ToLower(w)
+	if len(w) < 3 {
+		return 0, false
+	}
+	for name, m := range months {
+		if strings.HasPrefix(name, w) {
+			return m, true
+		}
+	}
+	return 0, false
+}
+
+// absoluteStart reads `hh:mm[:ss] [month day | day month]` after start-time.
+func (p *parser) absoluteStart(v word, s *sla.Schedule) bool {
+	text := v.text
+	if strings.Count(text, ":") == 1 {
+		text += ":00"
+	}
+	d, err := parseHMS(text)
+	if err != nil {
+		p.errorf(p.at(v), "start-time: expected hh:mm[:ss], got %q", v.text)
+		return false
+	}
+	s.Start, s.After, s.Month, s.Day = sla.StartAt, d, 0, 0
+	if !p.more() {
+		return true
+	}
+	a := p.args[p.i]
+	m, isMonth := month(a.text)
+	_, dayErr := limDay.parse(a.text)
+	if !isMonth && dayErr != nil {
+		return true // no date: the next word is another option
+	}
+	p.i++
+	b, ok := p.expect("start-time", "a month and a day")
+	if !ok {
+		return false
+	}
+	dayWord := b
+	if !isMonth {
+		if m, isMonth = month(b.text); !isMonth {
+			p.errorf(p.at(b), "start-time: expected a month name, got %q", b.text)
+			return false
+		}
+		dayWord = a
+	}
+	n, err := limDay.parse(dayWord.text)
+	if err != nil || time.Date(2024, m, int(n), 0, 0, 0, 0, time.UTC).Month() != m {
+		p.errorf(p.at(dayWord), "start-time: expected a day of %s, got %q", m, dayWord.text)
+		return false
+	}
+	s.Month, s.Day = m, int(n)
+	return true
+}
+
+var limDay = limit{"day", 1, 31}
+
+// formatScheduleExtras writes the schedule options beyond life and the
+// now/after start times, in IOS's order.
+func formatScheduleExtras(b *strings.Builder, s sla.Schedule) {
+	switch s.Start {
+	case sla.StartRandom:
+		fmt.Fprintf(b, " start-time random %d", s.Random.Milliseconds())
+	case sla.StartAt:
+		fmt.Fprintf(b, " start-time %s", formatHMS(s.After))
+		if s.Month != 0 {
+			fmt.Fprintf(b, " %s %d", s.Month.String()[:3], s.Day)
+		}
+	}
+	if s.Ageout != 0 {
+		fmt.Fprintf(b, " ageout %d", s.Ageout/time.Second)
+	}
+	if s.Recurring {
+		b.WriteString(" recurring")
+	}
+}
+
+// slaGlobals are the global ip sla settings a file may give.
+type slaGlobals struct {
+	logTraps  bool
+	triggered map[int]bool // targets of reaction-trigger lines
+}
+
+// finishSLA copies the global ip sla settings into op.
+func (b *builder) finishSLA(op *sla.Operation) {
+	op.LogTraps = b.sla.logTraps
+	for _, t := range op.Triggers {
+		if b.sla.triggered == nil {
+			b.sla.triggered = map[int]bool{}
+		}
+		b.sla.triggered[t] = true
+	}
+}
+
+var (
+	limReactCount = limit{"count", 1, 16}
+	limReactMs    = limit{"milliseconds", 0, 2147483647}
+)
+
+// reactionConfiguration reads
+//
+//	ip sla reaction-configuration N react ELEMENT [threshold-type {never|immediate|consecutive [N]|xofy [X Y]|average [N]}]
+//	                                [threshold-value UPPER LOWER] [action-type {none|trapOnly|triggerOnly|trapAndTrigger}]
+//
+// and its no form (all of N's reactions, or one element's).
+func (p *parser) reactionConfiguration() {
+	const what = "ip sla reaction-configuration"
+	p.i = 3
+	n, idw, ok := p.number(what, limOperation)
+	if !ok {
+		return
+	}
+	id := int(n)
+	op := p.b.ops[id]
+	if op == nil {
+		if !p.neg && !p.def {
+			p.errorf(p.at(idw), "%s: ip sla %d is not defined", what, id)
+		}
+		return
+	}
+	if !p.more() && (p.neg || p.def) {
+		op.Reactions = nil
+		return
+	}
+	if w, ok := p.expect(what, "react"); !ok {
+		return
+	} else if !strings.EqualFold(w.text, "react") {
+		p.errorf(p.at(w), "%s: expected react, got %q", what, w.text)
+		return
+	}
+	ew, ok := p.expect("react", "rtt, timeout, connectionLoss or verifyError")
+	if !ok {
+		return
+	}
+	el, known := sla.ParseReactElement(ew.text)
+	if !known {
+		p.errorf(p.at(ew), "react: expected rtt, timeout, connectionLoss or verifyError, got %q", ew.text)
+		return
+	}
+	if p.neg || p.def {
+		op.Reactions = slices.DeleteFunc(op.Reactions, func(r sla.Reaction) bool { return r.Element == el })
+		return
+	}
+	r := sla.NewReaction(el)
+	seen := map[string]bool{}
+	for p.more() {
+		w := p.next()
+		kw := strings.ToLower(w.text)
+		if seen[kw] {
+			p.errorf(p.at(w), "%s: %s given twice", what, kw)
+			return
+		}
+		seen[kw] = true
+		switch kw {
+		case "threshold-type":
+			if !p.thresholdType(&r) {
+				return
+			}
+		case "threshold-value":
+			if el != sla.ReactRTT {
+				p.errorf(p.at(w), "threshold-value: only for react rtt (%s takes no values)", el)
+				return
+			}
+			u, _, ok := p.number("threshold-value", limReactMs)
+			if !ok {
+				return
+			}
+			l, lw, ok := p.number("threshold-value", limReactMs)
+			if !ok {
+				return
+			}
+			if l > u {
+				p.errorf(p.at(lw), "threshold-value: the lower value %d is above the upper value %d", l, u)
+				return
+			}
+			r.Upper, r.Lower = time.Duration(u)*time.Millisecond, time.Duration(l)*time.Millisecond
+		case "action-type":
+			a, ok := p.expect("action-type", "none, trapOnly, triggerOnly or trapAndTrigger")
+			if !ok {
+				return
+			}
+			found := false
+			for _, act := range []sla.ActionType{sla.ActionNone, sla.ActionTrapOnly, sla.ActionTriggerOnly, sla.ActionTrapAndTrigger} {
+				if strings.EqualFold(act.String(), a.text) {
+					r.Action, found = act, true
+				}
+			}
+			if !found {
+				p.errorf(p.at(a), "action-type: expected none, trapOnly, triggerOnly or trapAndTrigger, got %q", a.text)
+				return
+			}
+		default:
+			p.errorf(p.at(w), "%s: expected threshold-type, threshold-value or action-type, got %q", what, w.text)
+			return
+		}
+	}
+	op.Reactions = slices.DeleteFunc(op.Reactions, func(x sla.Reaction) bool { return x.Element == el })
+	op.Reactions = append(op.Reactions, r)
+	slices.SortFunc(op.Reactions, func(a, b sla.Reaction) int { return int(a.Element) - int(b.Element) })
+}
+
+// optionalCount reads a count if the next word is a number.
+func (p *parser) optionalCount(what string, def int) (int, bool) {
+	if !p.more() || !isDigits(p.args[p.i].text) {
+		return def, true
+	}
+	n, _, ok := p.number(what, limReactCount)
+	return int(n), ok
+}
+
+func (p *parser) thresholdType(r *sla.Reaction) bool {
+	t, ok := p.expect("threshold-type", "never, immediate, consecutive, xofy or average")
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(t.text) {
+	case "never":
+		r.Type = sla.ThresholdNever
+	case "immediate":
+		r.Type = sla.ThresholdImmediate
+	case "consecutive":
+		r.Type = sla.ThresholdConsecutive
+		r.Count, ok = p.optionalCount("threshold-type consecutive", 5)
+	case "xofy":
+		r.Type = sla.ThresholdXofY
+		r.Count, ok = p.optionalCount("threshold-type xofy", 5)
+		if ok && p.more() && isDigits(p.args[p.i].text) {
+			r.Of, ok = p.optionalCount("threshold-type xofy", 5)
+		}
+	case "average":
+		if r.Element != sla.ReactRTT {
+			p.errorf(p.at(t), "threshold-type average: only for react rtt")
+			return false
+		}
+		r.Type = sla.ThresholdAverage
+		r.Count, ok = p.optionalCount("threshold-type average", 5)
+	default:
+		p.errorf(p.at(t), "threshold-type: expected never, immediate, consecutive, xofy or average, got %q", t.text)
+		return false
+	}
+	return ok
+}
+
+// reactionTrigger reads `ip sla reaction-trigger N TARGET` and its no form.
+func (p *parser) reactionTrigger() {
+	const what = "ip sla reaction-trigger"
+	p.i = 3
+	n, idw, ok := p.number(what, limOperation)
+	if !ok {
+		return
+	}
+	t, tw, ok := p.number(what, limOperation)
+	if !ok || !p.done(what) {
+		return
+	}
+	op := p.b.ops[int(n)]
+	switch {
+	case op == nil && (p.neg || p.def):
+	case op == nil:
+		p.errorf(p.at(idw), "%s: ip sla %d is not defined", what, n)
+	case p.neg || p.def:
+		op.Triggers = slices.DeleteFunc(op.Triggers, func(x int) bool { return x == int(t) })
+	case int(t) == op.ID:
+		p.errorf(p.at(tw), "%s: ip sla %d cannot trigger itself", what, t)
+	case !slices.Contains(op.Triggers, int(t)):
+		op.Triggers = append(op.Triggers, int(t))
+		slices.Sort(op.Triggers)
+	}
+}
+
+// formatReactions writes op's reaction-configuration and reaction-trigger
+// lines, only what differs from the defaults.
+func formatReactions(b *strings.Builder, op *sla.Operation) {
+	for _, r := range op.Reactions {
+		fmt.Fprintf(b, "ip sla reaction-configuration %d react %s", op.ID, r.Element)
+		switch r.Type {
+		case sla.ThresholdImmediate:
+			b.WriteString(" threshold-type immediate")
+		case sla.ThresholdConsecutive:
+			fmt.Fprintf(b, " threshold-type consecutive %d", r.Count)
+		case sla.ThresholdXofY:
+			fmt.Fprintf(b, " threshold-type xOfy %d %d", r.Count, r.Of)
+		case sla.ThresholdAverage:
+			fmt.Fprintf(b, " threshold-type average %d", r.Count)
+		}
+		if def := sla.NewReaction(r.Element); r.Element == sla.ReactRTT && (r.Upper != def.Upper || r.Lower != def.Lower) {
+			fmt.Fprintf(b, " threshold-value %d %d", r.Upper.Milliseconds(), r.Lower.Milliseconds())
+		}
+		if r.Action != sla.ActionNone {
+			fmt.Fprintf(b, " action-type %s", r.Action)
+		}
+		b.WriteByte('\n')
+	}
+	for _, t := range op.Triggers {
+		fmt.Fprintf(b, "ip sla reaction-trigger %d %d\n", op.ID, t)
+	}
+}
+
+var (
+	limLivesKept   = limit{"lives", 0, 2}
+	limBucketsKept = limit{"buckets", 1, 60}
+)
+
+// history reads `history lives-kept N`, `history buckets-kept N` and
+// `history filter {none|all|overThreshold|failures}`, and their no forms.
+func (p *parser) history(op *sla.Operation) {
+	p.i = 1
+	reset := p.neg || p.def
+	w, ok := p.expect("history", "lives-kept, buckets-kept or filter")
+	if !ok {
+		return
+	}
+	h := &op.History
+	switch kw := strings.ToLower(w.text); kw {
+	case "lives-kept":
+		if reset {
+			h.LivesKept = 0
+		} else if n, _, ok := p.number("history lives-kept", limLivesKept); ok && p.done("history") {
+			h.LivesKept = int(n)
+		}
+	case "buckets-kept":
+		if reset {
+			h.BucketsKept = 0
+		} else if n, _, ok := p.number("history buckets-kept", limBucketsKept); ok && p.done("history") {
+			h.BucketsKept = int(n)
+			if h.BucketsKept == sla.DefaultBucketsKept {
+				h.BucketsKept = 0
+			}
+		}
+	case "filter":
+		if reset {
+			h.Filter = sla.HistoryNone
+			return
+		}
+		f, ok := p.expect("history filter", "none, all, overThreshold or failures")
+		if !ok || !p.done("history") {
+			return
+		}
+		for _, x := range []sla.HistoryFilter{sla.HistoryNone, sla.HistoryAll, sla.HistoryOverThreshold, sla.HistoryFailures} {
+			if strings.EqualFold(x.String(), f.text) {
+				h.Filter = x
+				return
+			}
+		}
+		p.errorf(p.at(f), "history filter: expected none, all, overThreshold or failures, got %q", f.text)
+	case "hours-of-statistics-kept", "distributions-of-statistics-kept", "statistics-distribution-interval", "enhanced":
+		if !reset {
+			p.errorf(p.at(w), "history %s: not supported yet", kw)
+		}
+	default:
+		p.errorf(p.at(w), "history: expected lives-kept, buckets-kept or filter, got %q", w.text)
+	}
+}
+
+// formatHistory writes the history lines that differ from the defaults.
+func formatHistory(b *strings.Builder, h sla.History) {
+	if h.LivesKept != 0 {
+		fmt.Fprintf(b, " history lives-kept %d\n", h.LivesKept)
+	}
+	if h.BucketsKept != 0 {
+		fmt.Fprintf(b, " history buckets-kept %d\n", h.BucketsKept)
+	}
+	if h.Filter != sla.HistoryNone {
+		fmt.Fprintf(b, " history filter %s\n", h.Filter)
+	}
+}
+
+var limGroup = limit{"group number", 1, 65535}
+
+// groupSchedule reads
+//
+//	ip sla group schedule G OPLIST schedule-period S [frequency S] [life {forever|S}] [start-time ...] [ageout S]
+//
+// OPLIST is like 1-10,15: the operations' starts are spread evenly over
+// the schedule period, and they run at the group frequency (default: the
+// period). The no form (`no ip sla group schedule G`) unschedules the group.
+func (p *parser) groupSchedule() {
+	const what = "ip sla group schedule"
+	if p.kw(3) != "schedule" {
+		p.errorf(p.eol(), "ip sla group: expected schedule")
+		return
+	}
+	p.i = 4
+	g, _, ok := p.number(what, limGroup)
+	if !ok {
+		return
+	}
+	if p.neg || p.def {
+		for id, op := range p.b.ops {
+			if op.Schedule.Group == int(g) {
+				op.Schedule = sla.Schedule{Life: sla.DefaultLife}
+				delete(p.b.pos.schedule, id)
+			}
+		}
+		return
+	}
+	lw, ok := p.expect(what, "a list of operations (e.g. 1-10,15)")
+	if !ok {
+		return
+	}
+	ids, err := parseOpList(lw.text)
+	if err != nil {
+		p.errorf(p.at(lw), "%s: %v", what, err)
+		return
+	}
+	s := sla.Schedule{Scheduled: true, Life: sla.DefaultLife, Group: int(g)}
+	ok = p.scheduleWordsWith(&s, what, func(kw string, w word) (bool, bool) {
+		switch kw {
+		case "schedule-period":
+			n, _, ok := p.number("schedule-period", limFrequency)
+			s.GroupPeriod = time.Duration(n) * time.Second
+			return true, ok
+		case "frequency":
+			if p.kw(p.i) == "range" {
+				p.errorf(p.at(p.args[p.i]), "frequency range: not supported yet")
+				return true, false
+			}
+			n, _, ok := p.number("frequency", limFrequency)
+			s.GroupFrequency = time.Duration(n) * time.Second
+			return true, ok
+		}
+		return false, true
+	})
+	if !ok {
+		return
+	}
+	if s.GroupPeriod == 0 {
+		p.errorf(p.eol(), "%s: expected schedule-period S", what)
+		return
+	}
+	for _, id := range ids {
+		op := p.b.ops[id]
+		switch {
+		case op == nil:
+			p.errorf(p.at(lw), "%s: ip sla %d is not defined", what, id)
+			return
+		case op.Schedule.Scheduled:
+			p.errorf(p.at(lw), "%s: ip sla %d is already scheduled at line %d", what, id, p.b.pos.schedule[id].Line)
+			return
+		}
+	}
+	for i, id := range ids {
+		if p.b.broken[id] {
+			continue
+		}
+		sch := s
+		sch.GroupOffset = s.GroupPeriod * time.Duration(i) / time.Duration(len(ids))
+		p.b.ops[id].Schedule, p.b.pos.schedule[id] = sch, p.ln.pos
+	}
+}
+
+// parseOpList parses "1-3,5,7-8" into sorted distinct operation numbers.
+func parseOpList(s string) ([]int, error) {
+	var ids []int
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := limOperation.parse(lo)
+		if err != nil {
+			return nil, fmt.Errorf("expected a list of operations (e.g. 1-10,15), got %q", s)
+		}
+		b := a
+		if isRange {
+			if b, err = limOperation.parse(hi); err != nil || b < a || b-a >= 10000 {
+				return nil, fmt.Errorf("expected a list of operations (e.g. 1-10,15), got %q", s)
+			}
+		}
+		for id := a; id <= b; id++ {
+			ids = append(ids, int(id))
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+// formatGroups writes the ip sla group schedule lines of ops.
+func formatGroups(b *strings.Builder, ops []sla.Operation) {
+	groups := map[int][]int{}
+	var order []int
+	first := map[int]sla.Schedule{}
+	for _, op := range ops {
+		g := op.Schedule.Group
+		if g == 0 || !op.Schedule.Scheduled {
+			continue
+		}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+			first[g] = op.Schedule
+		}
+		groups[g] = append(groups[g], op.ID)
+	}
+	slices.Sort(order)
+	for _, g := range order {
+		s := first[g]
+		fmt.Fprintf(b, "ip sla group schedule %d %s schedule-period %d", g, opList(groups[g]), s.GroupPeriod/time.Second)
+		if s.GroupFrequency != 0 {
+			fmt.Fprintf(b, " frequency %d", s.GroupFrequency/time.Second)
+		}
+		switch {
+		case s.Forever:
+			b.WriteString(" life forever")
+		case s.Life != sla.DefaultLife:
+			fmt.Fprintf(b, " life %d", s.Life/time.Second)
+		}
+		switch s.Start {
+		case sla.StartNow:
+			b.WriteString(" start-time now")
+		case sla.StartAfter:
+			fmt.Fprintf(b, " start-time after %s", formatHMS(s.After))
+		}
+		formatScheduleExtras(b, s)
+		b.WriteByte('\n')
+	}
+}
+
+// opList writes sorted ids as ranges: 1-3,5.
+func opList(ids []int) string {
+	var parts []string
+	for i := 0; i < len(ids); {
+		j := i
+		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", ids[i], ids[j]))
+		} else {
+			parts = append(parts, fmt.Sprint(ids[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
 }

@@ -12,7 +12,7 @@ import (
 
 // startDNS serves handler on a UDP socket bound to 127.0.0.1 before the
 // test sends anything, so no sleep is needed.
-func startDNS(t *testing.T, handler dns.HandlerFunc) netip.AddrPort {
+func startDNS(t testing.TB, handler dns.HandlerFunc) netip.AddrPort {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {

@@ -7,25 +7,31 @@ import "time"
 type ReturnCode int
 
 const (
-	CodeUnknown       ReturnCode = iota // never run, or the entry is gone
-	CodeOK                              // valid completion within threshold
-	CodeOverThreshold                   // valid completion, RTT > threshold
-	CodeTimeout                         // no valid reply within timeout
-	CodeBusy                            // previous run still outstanding; this start skipped
-	CodeDNSQueryError                   // the server answered, but not with a usable answer
-	CodeError                           // local socket error not due to the target
-	CodeNoConnection                    // the target refused (ICMP port unreachable)
+	CodeUnknown            ReturnCode = iota // never run, or the entry is gone
+	CodeOK                                   // valid completion within threshold
+	CodeOverThreshold                        // valid completion, RTT > threshold
+	CodeTimeout                              // no valid reply within timeout
+	CodeBusy                                 // previous run still outstanding; this start skipped
+	CodeDNSQueryError                        // the server answered, but not with a usable answer
+	CodeError                                // local socket error not due to the target
+	CodeNoConnection                         // the target refused (ICMP port unreachable)
+	CodeVerifyError                          // the reply's data is not what was expected (expect-answer, verify-data)
+	CodeSocketConnectError                   // tcp-connect, http: the connection was refused
+	CodeHTTPError                            // http: a status other than 200, 301 or 302
 )
 
 var codeNames = [...]string{
-	CodeUnknown:       "Unknown",
-	CodeOK:            "OK",
-	CodeOverThreshold: "Over threshold",
-	CodeTimeout:       "Timeout",
-	CodeBusy:          "Busy",
-	CodeDNSQueryError: "DNS query error",
-	CodeError:         "Error",
-	CodeNoConnection:  "No connection",
+	CodeUnknown:            "Unknown",
+	CodeOK:                 "OK",
+	CodeOverThreshold:      "Over threshold",
+	CodeTimeout:            "Timeout",
+	CodeBusy:               "Busy",
+	CodeDNSQueryError:      "DNS query error",
+	CodeError:              "Error",
+	CodeNoConnection:       "No connection",
+	CodeVerifyError:        "Verify error",
+	CodeSocketConnectError: "Socket connect error",
+	CodeHTTPError:          "HTTP error",
 }
 
 // String is the IOS display form ("OK", "Timeout", "DNS query error", ...).
@@ -46,7 +52,8 @@ type Result struct {
 	Code   ReturnCode
 	RTT    time.Duration // meaningful when Code.Completed()
 	Start  time.Time
-	Detail string // why it failed, for logs (e.g. "rcode NXDOMAIN")
+	Late   time.Duration // Start minus the scheduled start: the engine's lateness
+	Detail string        // why it failed, for logs (e.g. "rcode NXDOMAIN")
 }
 
 // RTTMillis is the RTT in whole milliseconds as IOS shows it, rounded up

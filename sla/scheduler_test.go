@@ -175,3 +175,56 @@ func TestSchedulerSetKeepsUnchanged(t *testing.T) {
 		}
 	})
 }
+
+func TestSchedulerSpreadsStarts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n = 500
+		results := make(chan Result, 2*n)
+		s := NewScheduler(results, scripted(Outcome{Code: CodeOK, RTT: time.Millisecond}), nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		t0 := time.Now()
+		var ops []Operation
+		for i := range n {
+			ops = append(ops, testOp(i+1))
+		}
+		s.Set(ops)
+		go s.Run(ctx)
+		perTick := map[time.Duration]int{}
+		var last time.Duration
+		for _, r := range collect(results, n) {
+			at := r.Start.Sub(t0)
+			perTick[at]++
+			last = max(last, at)
+			if r.Late != 0 {
+				t.Errorf("op %d late by %v under a fake clock", r.ID, r.Late)
+			}
+		}
+		// 500 ops: spread over 500 × 100 µs = 50 ms, on the 2 ms grid.
+		if last < 48*time.Millisecond || last > 50*time.Millisecond {
+			t.Errorf("last first start at +%v, want about +50 ms", last)
+		}
+		for at, k := range perTick {
+			if at%Tick != 0 || k > int(Tick/SpreadStep) {
+				t.Errorf("%d starts at +%v (grid %v, at most %d per tick)", k, at, Tick, Tick/SpreadStep)
+			}
+		}
+	})
+}
+
+func TestSchedulerFewStartTogether(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		results := make(chan Result, 16)
+		s := NewScheduler(results, scripted(Outcome{Code: CodeOK, RTT: time.Millisecond}), nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		t0 := time.Now()
+		s.Set([]Operation{testOp(1), testOp(2), testOp(3)})
+		go s.Run(ctx)
+		for _, r := range collect(results, 3) {
+			if d := r.Start.Sub(t0); d != 0 {
+				t.Errorf("op %d first start +%v, want at once", r.ID, d)
+			}
+		}
+	})
+}

@@ -36,8 +36,11 @@ type Stats struct {
 	Failures       int
 	OverThresholds int
 	Busies         int // starts skipped because a run was still in flight
+	Traps          int // reaction events with a trap action (occurred and cleared)
+	Triggers       int // reaction-trigger starts this operation caused
 
-	Latest     Result // Code Unknown until the first run completes
+	Latest     Result   // Code Unknown until the first run completes
+	History    []Result // history buckets, oldest first (history lives-kept/filter)
 	RTTMin     time.Duration
 	RTTMax     time.Duration
 	RTTSum     time.Duration
