@@ -102,7 +102,7 @@ func render(cs []Change) string {
 func TestInitialStateAndCounters(t *testing.T) {
 	tb := NewTable()
 	tb.Set([]Object{{ID: 101, SLA: 101}, {ID: 7, SLA: 9, Mode: ModeReachability}}, t0, nil)
-	snap := tb.Snapshot()
+	snap := tb.Snapshot(t0)
 	if len(snap) != 2 || snap[0].ID != 7 || snap[1].ID != 101 {
 		t.Fatalf("snapshot order: %+v", snap)
 	}
@@ -118,7 +118,7 @@ func TestInitialStateAndCounters(t *testing.T) {
 	if !tb.Up(101) || tb.Up(7) || tb.Up(999) {
 		t.Error("Up() wrong")
 	}
-	if st := tb.Snapshot()[1]; st.Changes != 2 || st.Latest.RTT != 3*time.Millisecond {
+	if st := tb.Snapshot(t0)[1]; st.Changes != 2 || st.Latest.RTT != 3*time.Millisecond {
 		t.Errorf("after first OK: %d changes, rtt %v; want 2 changes", st.Changes, st.Latest.RTT)
 	}
 }
@@ -141,12 +141,12 @@ func TestSetKeepsStateAndPresumeUp(t *testing.T) {
 	// Reload: 1 unchanged keeps Up; 1 with a new delay keeps state too;
 	// 2 now tracks another operation and starts over.
 	tb.Set([]Object{a}, t0.Add(time.Minute), nil)
-	if !tb.Up(1) || tb.Snapshot()[0].Changes != 2 {
+	if !tb.Up(1) || tb.Snapshot(t0)[0].Changes != 2 {
 		t.Error("unchanged object lost its state")
 	}
 	a.DelayDown = 10 * time.Second
 	tb.Set([]Object{a, {ID: 2, SLA: 5}}, t0.Add(2*time.Minute), nil)
-	snap := tb.Snapshot()
+	snap := tb.Snapshot(t0)
 	if !tb.Up(1) || snap[0].Changes != 2 || snap[0].DelayDown != 10*time.Second {
 		t.Errorf("delay change lost state: %+v", snap[0])
 	}
