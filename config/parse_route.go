@@ -3,7 +3,10 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/ipslad/ipslad/route"
 )
@@ -174,4 +177,185 @@ func (p *parser) routeOptions(what string, r *route.Static) (Pos, bool) {
 		}
 	}
 	return ref, true
+}
+
+// RouteBackend is where ipslad puts its routes: the Linux kernel (the
+// default) or FRR's staticd. It is set by the ipslad extension line
+//
+//	ipslad route backend kernel
+//	ipslad route backend frr [tags LOW-HIGH] [pathspace NAME]
+//
+// (not IOS: IOS has only its own RIB). With frr, ipslad owns exactly the
+// FRR statics whose tag is in LOW-HIGH (default 64000-64999); every
+// `ip route` of the configuration then needs a tag in that range (the tag
+// is what `redistribute static route-map` matches with `match tag`).
+// NAME is FRR's pathspace (vtysh -N NAME).
+type RouteBackend struct {
+	FRR       bool
+	TagLow    uint32 // with FRR; 0 until set
+	TagHigh   uint32
+	Pathspace string
+}
+
+// Default FRR tag range owned by ipslad.
+const (
+	DefaultFRRTagLow  = 64000
+	DefaultFRRTagHigh = 64999
+)
+
+// backendLine handles `ipslad route backend ...` and its no form.
+func (p *parser) backendLine() {
+	const what = "ipslad route backend"
+	if p.kw(1) != "route" || p.kw(2) != "backend" {
+		p.errorf(p.at(p.args[0]), "ipslad: expected `ipslad route backend kernel|frr`")
+		return
+	}
+	p.i = 3
+	if p.neg || p.def {
+		p.b.backend = RouteBackend{}
+		return
+	}
+	w, ok := p.expect(what, "kernel or frr")
+	if !ok {
+		return
+	}
+	var be RouteBackend
+	switch strings.ToLower(w.text) {
+	case "kernel":
+		if p.more() {
+			v := p.next()
+			p.errorf(p.at(v), "%s kernel: unexpected %q", what, v.text)
+			return
+		}
+		p.b.backend = be
+		return
+	case "frr":
+		be = RouteBackend{FRR: true, TagLow: DefaultFRRTagLow, TagHigh: DefaultFRRTagHigh}
+	default:
+		p.errorf(p.at(w), "%s: expected kernel or frr, got %q", what, w.text)
+		return
+	}
+	for p.more() {
+		v := p.next()
+		switch strings.ToLower(v.text) {
+		case "tags":
+			r, ok := p.expect(what+" frr tags", "a range LOW-HIGH")
+			if !ok {
+				return
+			}
+			lo, hi, found := strings.Cut(r.text, "-")
+			l, err1 := strconv.ParseUint(lo, 10, 32)
+			h, err2 := strconv.ParseUint(hi, 10, 32)
+			if !found || err1 != nil || err2 != nil || l == 0 || h < l {
+				p.errorf(p.at(r), "%s frr tags: expected LOW-HIGH with 1 <= LOW <= HIGH <= 4294967295, got %q", what, r.text)
+				return
+			}
+			be.TagLow, be.TagHigh = uint32(l), uint32(h)
+		case "pathspace":
+			n, ok := p.expect(what+" frr pathspace", "a name")
+			if !ok {
+				return
+			}
+			if err := checkWord(n.text); err != nil || strings.ContainsAny(n.text, "/\\") || strings.HasPrefix(n.text, "-") {
+				p.errorf(p.at(n), "%s frr pathspace: invalid name %q", what, n.text)
+				return
+			}
+			be.Pathspace = n.text
+		default:
+			p.errorf(p.at(v), "%s frr: expected tags or pathspace, got %q", what, v.text)
+			return
+		}
+	}
+	p.b.backend = be
+}
+
+// String is the configuration line, "" for the default (kernel).
+func (be RouteBackend) String() string {
+	if !be.FRR {
+		return ""
+	}
+	s := "ipslad route backend frr"
+	if be.TagLow != DefaultFRRTagLow || be.TagHigh != DefaultFRRTagHigh {
+		s += fmt.Sprintf(" tags %d-%d", be.TagLow, be.TagHigh)
+	}
+	if be.Pathspace != "" {
+		s += " pathspace " + be.Pathspace
+	}
+	return s
+}
+
+// checkBackend refuses, with the FRR backend, a route whose tag is outside
+// the owned range: ipslad would not recognise it as its own in FRR.
+func (b *builder) checkBackend() {
+	if !b.backend.FRR {
+		return
+	}
+	for i, r := range b.routes {
+		if r.Tag < b.backend.TagLow || r.Tag > b.backend.TagHigh {
+			b.errs.Add(b.pos.route[i], "%s: with `ipslad route backend frr` every route needs a tag in %d-%d (ipslad owns the FRR statics with those tags)",
+				strings.Fields(r.String())[0]+" route", b.backend.TagLow, b.backend.TagHigh)
+		}
+	}
+}
+
+// routeBackend reads the YAML twin of `ipslad route backend`:
+//
+//	route-backend: {type: frr, tags: 64000-64999, pathspace: r1}
+func (y *yamlParser) routeBackend(n *yaml.Node) {
+	const what = "route-backend"
+	f, ok := y.mapping(n, what, "type", "tags", "pathspace")
+	if !ok {
+		return
+	}
+	tn := f["type"]
+	if tn == nil {
+		y.errorf(n, "%s: missing type (kernel or frr)", what)
+		return
+	}
+	typ, ok := y.scalar(deref(tn), what+" type", "kernel or frr")
+	if !ok {
+		return
+	}
+	switch typ {
+	case "kernel":
+		for _, k := range []string{"tags", "pathspace"} {
+			if f[k] != nil {
+				y.errorf(f[k], "%s: %s is for type frr", what, k)
+				return
+			}
+		}
+		y.b.backend = RouteBackend{}
+		return
+	case "frr":
+	default:
+		y.errorf(tn, "%s type: expected kernel or frr, got %q", what, typ)
+		return
+	}
+	be := RouteBackend{FRR: true, TagLow: DefaultFRRTagLow, TagHigh: DefaultFRRTagHigh}
+	if tn := f["tags"]; tn != nil {
+		s, ok := y.scalar(deref(tn), what+" tags", "LOW-HIGH")
+		if !ok {
+			return
+		}
+		lo, hi, found := strings.Cut(s, "-")
+		l, err1 := strconv.ParseUint(lo, 10, 32)
+		h, err2 := strconv.ParseUint(hi, 10, 32)
+		if !found || err1 != nil || err2 != nil || l == 0 || h < l {
+			y.errorf(tn, "%s tags: expected LOW-HIGH with 1 <= LOW <= HIGH <= 4294967295, got %q", what, s)
+			return
+		}
+		be.TagLow, be.TagHigh = uint32(l), uint32(h)
+	}
+	if pn := f["pathspace"]; pn != nil {
+		s, ok := y.scalar(deref(pn), what+" pathspace", "a name")
+		if !ok {
+			return
+		}
+		if err := checkWord(s); err != nil || strings.ContainsAny(s, "/\\") || strings.HasPrefix(s, "-") {
+			y.errorf(pn, "%s pathspace: invalid name %q", what, s)
+			return
+		}
+		be.Pathspace = s
+	}
+	y.b.backend = be
 }

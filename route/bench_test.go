@@ -2,7 +2,10 @@
 
 package route
 
-import "testing"
+import (
+	"net/netip"
+	"testing"
+)
 
 // BenchmarkNetlinkReplace measures installing one route change: each
 // iteration moves a /32 between two gateways, which is an exclusive add
@@ -31,6 +34,55 @@ func BenchmarkNetlinkAdd(b *testing.B) {
 			b.Fatal(err)
 		}
 		if err := k.Delete(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSnapshot measures one reading of interfaces and connected
+// networks, what Evaluate does once per decision.
+func BenchmarkSnapshot(b *testing.B) {
+	ns := newTestNS(b)
+	k := NewNetlink(ns.h, DefaultProtocol)
+	for b.Loop() {
+		if _, err := k.Snapshot(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecision measures a track decision to the kernel: Evaluate with
+// next-hop resolution and Set, alternately removing and adding one next
+// hop of an ECMP route.
+func BenchmarkDecision(b *testing.B) {
+	ns := newTestNS(b)
+	k := NewNetlink(ns.h, DefaultProtocol)
+	m := NewManager(k, nil)
+	statics := []Static{v4A, v4B}
+	for i := 0; b.Loop(); i++ {
+		desired, _ := Evaluate(statics, upSet(1, 1+i%2), k)
+		if err := m.Set(desired); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkManagerInstall10k measures Set of 10,000 new /32 routes and
+// their withdrawal, through one Manager.
+func BenchmarkManagerInstall10k(b *testing.B) {
+	ns := newTestNS(b)
+	k := NewNetlink(ns.h, DefaultProtocol)
+	m := NewManager(k, nil)
+	routes := make([]Route, 10000)
+	for i := range routes {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{100, 64, byte(i >> 8), byte(i)}), 32)
+		routes[i] = Route{Prefix: p, Metric: 1, NextHops: []NextHop{{Gateway: addr("10.0.0.10")}}}
+	}
+	for b.Loop() {
+		if err := m.Set(routes); err != nil {
+			b.Fatal(err)
+		}
+		if err := m.Set(nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"sync"
 )
@@ -33,7 +34,7 @@ type Manager struct {
 
 	mu          sync.Mutex    // protects following fields
 	installed   map[key]Route // what the kernel holds, as far as we know
-	desired     []Route       // last argument to Set, normalized
+	desired     map[key]Route // last argument to Set, merged; never modified
 	haveDesired bool          // Set was called
 }
 
@@ -94,7 +95,7 @@ func (m *Manager) Set(desired []Route) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	want, errs := merge(desired)
-	m.desired = sortedRoutes(want)
+	m.desired = want
 	m.haveDesired = true
 	return errors.Join(append(errs, m.applyLocked(want)...)...)
 }
@@ -130,35 +131,47 @@ func merge(routes []Route) (map[key]Route, []error) {
 // applyLocked reconciles the kernel with want. [Manager.mu] must be held.
 func (m *Manager) applyLocked(want map[key]Route) []error {
 	var errs []error
-	for _, w := range sortedRoutes(want) {
-		cur, ok := m.installed[w.key()]
+	// Only the routes that need a write are sorted (for a stable order of
+	// kernel calls): a Set that changes one route of thousands sorts one.
+	change := make(map[key]Route)
+	for k, w := range want {
+		cur, ok := m.installed[k]
 		if ok && satisfies(cur, w) {
 			// Remember the desired form, so that the next Set with the
 			// same routes compares equal without interfaces.
-			m.installed[w.key()] = w
+			m.installed[k] = w
 			continue
 		}
-		if err := m.k.Replace(w); err != nil {
+		change[k] = w
+	}
+	for _, w := range sortedRoutes(change) {
+		cur, ok := m.installed[w.key()]
+		rw := w
+		rw.split = cur.split // the kernel must clear all of a split route
+		if err := m.k.Replace(rw); err != nil {
 			// The kernel replaces atomically: what was there still is.
 			errs = append(errs, err)
 			continue
 		}
 		if ok {
-			m.log.Info("route changed", "route", w.String(), "was", cur.String())
+			m.log.Info("route changed", "route", stringer{w}, "was", stringer{cur})
 		} else {
-			m.log.Info("route installed", "route", w.String())
+			m.log.Info("route installed", "route", stringer{w})
 		}
 		m.installed[w.key()] = w
 	}
-	for _, cur := range sortedRoutes(m.installed) {
-		if _, ok := want[cur.key()]; ok {
-			continue
+	gone := make(map[key]Route)
+	for k, cur := range m.installed {
+		if _, ok := want[k]; !ok {
+			gone[k] = cur
 		}
+	}
+	for _, cur := range sortedRoutes(gone) {
 		if err := m.k.Delete(cur); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		m.log.Info("route removed", "route", cur.String())
+		m.log.Info("route removed", "route", stringer{cur})
 		delete(m.installed, cur.key())
 	}
 	return errs
@@ -177,8 +190,39 @@ func (m *Manager) Resync() error {
 	if !m.haveDesired {
 		return nil
 	}
-	want, _ := merge(m.desired)
+	want := m.desired
 	return errors.Join(m.applyLocked(want)...)
+}
+
+// stringer renders a route for a log line only when it is written.
+type stringer struct{ r Route }
+
+func (s stringer) LogValue() slog.Value { return slog.StringValue(s.r.String()) }
+
+// Refresh lists the kernel again, so that the next Set compares against
+// what the kernel really holds (after an interface went down, say, when
+// the kernel drops IPv4 routes through it without a notification). It
+// makes no writes.
+func (m *Manager) Refresh() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.listLocked()
+}
+
+// Lost tells the Manager that the kernel no longer holds the route of our
+// protocol with prefix p and metric (a deletion notification). It reports
+// whether the Manager believed that route installed: then the next Set (or
+// Resync) puts it back if it is still desired. A notification of the
+// Manager's own deletion finds nothing and reports false.
+func (m *Manager) Lost(p netip.Prefix, metric int) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := Route{Prefix: p, Metric: metric}.normalize().key()
+	if _, ok := m.installed[k]; !ok {
+		return false
+	}
+	delete(m.installed, k)
+	return true
 }
 
 // Installed returns the routes the Manager believes are in the kernel,

@@ -8,8 +8,10 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,7 +27,21 @@ const DefaultProtocol = 200
 type Netlink struct {
 	h     *netlink.Handle
 	proto netlink.RouteProtocol
-	owned bool // h was made by OpenNetlink
+	owned bool            // h was made by OpenNetlink or NewNetlinkAt
+	ns    *netns.NsHandle // namespace for Watch; nil: the current one
+	get   *netlink.Handle // without strict checking, for IPv6 lookups; may be nil
+
+	// While Watch runs, Snapshot keeps its reading until Watch passes on
+	// a change: gen counts the changes, cache holds the reading and the
+	// generation it was made at.
+	watching atomic.Int32
+	gen      atomic.Uint64
+	cache    atomic.Pointer[cachedView]
+}
+
+type cachedView struct {
+	gen uint64
+	v   *kernelView
 }
 
 var _ Kernel = (*Netlink)(nil)
@@ -53,14 +69,20 @@ func OpenNetlink(protocol int) (*Netlink, error) {
 	}
 	n := NewNetlink(h, protocol)
 	n.owned = true
+	if g, err := netlink.NewHandle(unix.NETLINK_ROUTE); err == nil {
+		n.get = g
+	}
 	return n, nil
 }
 
-// Close releases the handle if OpenNetlink made it; a handle passed to
-// NewNetlink stays the caller's to close.
+// Close releases the handles if OpenNetlink or NewNetlinkAt made them; a
+// handle passed to NewNetlink stays the caller's to close.
 func (n *Netlink) Close() error {
 	if n.owned {
 		n.h.Close()
+	}
+	if n.get != nil {
+		n.get.Close()
 	}
 	return nil
 }
@@ -292,6 +314,12 @@ func (n *Netlink) replace(r Route) error {
 	if !errors.Is(err, unix.EEXIST) {
 		return describe(r, err)
 	}
+	if !r.split && n.onlyOurs(r) {
+		if err := n.h.RouteReplace(nr); err != nil {
+			return describe(r, err)
+		}
+		return nil
+	}
 	existing, err := n.at(r)
 	if err != nil {
 		return fmt.Errorf("checking the existing route: %w", err)
@@ -304,7 +332,9 @@ func (n *Netlink) replace(r Route) error {
 		ours++
 	}
 	if ours > 1 {
-		if err := n.delete(r); err != nil {
+		all := r
+		all.split = true // delete every one of them
+		if err := n.delete(all); err != nil {
 			return err
 		}
 		if err := n.h.RouteAdd(nr); err != nil {
@@ -316,6 +346,34 @@ func (n *Netlink) replace(r Route) error {
 		return describe(r, err)
 	}
 	return nil
+}
+
+// onlyOurs reports whether the route the kernel's FIB holds for r's prefix
+// (RTM_GETROUTE with RTM_F_FIB_MATCH, one round trip however big the
+// table) is in the main table, at r's prefix and metric, and ours: then a
+// replace changes our route and nothing else. Anything else, or an error,
+// says false and the caller reads the table (at). r must not be known to
+// be split (several routes of ours at one key), which the lookup cannot
+// see.
+//
+// IPv6 lookups go through a handle without strict checking (the kernel
+// refuses the lookup flags netlink sends on a strict socket); without one
+// (NewNetlink) IPv6 always says false.
+func (n *Netlink) onlyOurs(r Route) bool {
+	h := n.h
+	if r.Prefix.Addr().Is6() {
+		if n.get == nil {
+			return false
+		}
+		h = n.get
+	}
+	rs, err := h.RouteGetWithOptions(net.IP(r.Prefix.Addr().AsSlice()), &netlink.RouteGetOptions{FIBMatch: true})
+	if err != nil || len(rs) != 1 {
+		return false
+	}
+	g := rs[0]
+	return g.Dst != nil && prefixOf(g.Dst) == r.Prefix && g.Priority == r.Metric &&
+		g.Protocol == n.proto && g.Table == unix.RT_TABLE_MAIN
 }
 
 // at returns the routes of any protocol in the main table with r's prefix
@@ -406,7 +464,11 @@ func (n *Netlink) delete(r Route) error {
 		if err != nil {
 			return err
 		}
-		if r.Metric == 0 {
+		if r.Metric == 0 || !r.split {
+			// Not known to be split (as List or the Manager saw it):
+			// one delete takes it, without a second round trip to
+			// find out. Should someone have added a twin since, the
+			// next List sees it and it goes then.
 			return nil
 		}
 		if i >= 64 {

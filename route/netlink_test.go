@@ -240,10 +240,22 @@ func checkEvents(tb testing.TB, got []string, want ...string) {
 	}
 }
 
+// withOwnHandles makes newNetlinkManager use NewNetlinkAt (handles of the
+// Netlink's own, with the one-lookup IPv6 ownership check) instead of
+// NewNetlink on the test's handle. See TestNetlinkOwnHandles.
+var withOwnHandles bool
+
 func newNetlinkManager(t *testing.T) (*testNS, *Netlink, *Manager) {
 	t.Helper()
 	ns := newTestNS(t)
 	k := NewNetlink(ns.h, DefaultProtocol)
+	if withOwnHandles {
+		var err error
+		if k, err = NewNetlinkAt(ns.ns, DefaultProtocol); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { k.Close() })
+	}
 	return ns, k, NewManager(k, nil)
 }
 
