@@ -18,6 +18,10 @@ type Config struct {
 	Tracks     []track.Object  // sorted by ID
 	Routes     []route.Static  // in file order
 
+	// RouteBackend is set by `ipslad route backend ...` (an ipslad
+	// extension, parse_route.go); the zero value is the kernel.
+	RouteBackend RouteBackend
+
 	// Warnings are findings that IOS would accept but that probably are not
 	// what the user meant (a track of an undefined ip sla, an unscheduled
 	// operation, an ignored unknown command). They are not part of the model.
@@ -33,11 +37,12 @@ type Config struct {
 // positions remembers where each item was defined, for messages that refer
 // to it later. It is not part of the model: Equal ignores it.
 type positions struct {
-	op, schedule map[int]Pos // ip sla N; ip sla schedule N
-	track        map[int]Pos // track N ...
-	trackRef     map[int]Pos // the M of track N ip sla M
-	route        []Pos       // parallel to Routes
-	routeRef     []Pos       // the K of track K, parallel to Routes
+	op, schedule map[int]Pos    // ip sla N; ip sla schedule N
+	track        map[int]Pos    // track N ...
+	trackRef     map[int]Pos    // the M of track N ip sla M
+	member       map[[2]int]Pos // the M of `object M` in list N, keyed {N, M}
+	route        []Pos          // parallel to Routes
+	routeRef     []Pos          // the K of track K, parallel to Routes
 }
 
 // OperationPos is where ip sla id was defined (zero if unknown).
@@ -61,8 +66,8 @@ func (c *Config) RoutePos(i int) Pos {
 // and skipped lines do not count.
 func (c *Config) Equal(d *Config) bool {
 	return slices.EqualFunc(c.Operations, d.Operations, sla.Operation.Equal) &&
-		slices.Equal(c.Tracks, d.Tracks) &&
-		slices.Equal(c.Routes, d.Routes)
+		slices.EqualFunc(c.Tracks, d.Tracks, track.Object.Equal) &&
+		slices.Equal(c.Routes, d.Routes) && c.RouteBackend == d.RouteBackend
 }
 
 // Load reads the file at path: YAML when its name ends in .yaml or .yml,
@@ -90,6 +95,8 @@ type builder struct {
 	tracks  map[int]*track.Object
 	routes  []route.Static
 	pos     positions
+	backend RouteBackend // ipslad route backend
+	sla     slaGlobals   // ip sla logging traps, reaction-trigger positions
 	skipped int
 	errs    ErrorList
 	warns   ErrorList
@@ -103,7 +110,7 @@ func newBuilder(file string) *builder {
 		tracks: map[int]*track.Object{},
 		pos: positions{
 			op: map[int]Pos{}, schedule: map[int]Pos{},
-			track: map[int]Pos{}, trackRef: map[int]Pos{},
+			track: map[int]Pos{}, trackRef: map[int]Pos{}, member: map[[2]int]Pos{},
 		},
 	}
 }
@@ -162,16 +169,18 @@ func (b *builder) deleteRoutes(r route.Static) {
 // finish validates what was collected and returns the Config, or the
 // ErrorList of everything wrong.
 func (b *builder) finish() (*Config, error) {
-	c := &Config{Routes: b.routes, Skipped: b.skipped, pos: b.pos}
+	b.checkBackend()
+	c := &Config{Routes: b.routes, RouteBackend: b.backend, Skipped: b.skipped, pos: b.pos}
 	for _, id := range sortedKeys(b.ops) {
 		op := b.ops[id]
 		if b.broken[id] {
 			continue
 		}
-		if op.DNS == nil {
+		if !op.HasType() {
 			b.errs.Add(b.pos.op[id], "ip sla %d: no operation type (e.g. \"dns NAME name-server ADDR\")", id)
 			continue
 		}
+		b.finishSLA(op)
 		c.Operations = append(c.Operations, *op)
 	}
 	for _, id := range sortedKeys(b.tracks) {
@@ -199,23 +208,24 @@ func (b *builder) validate(c *Config) {
 		// IOS checks this when the schedule line is entered and refuses
 		// the line (cisco-semantics §2.4).
 		at := b.pos.schedule[op.ID]
-		if op.Timeout > op.Frequency {
+		if op.Timeout > op.EffectiveFrequency() {
 			b.errs.Add(at, "%%Scheduling a probe with timeout %d ms greater than frequency %d ms is not allowed.",
-				op.Timeout.Milliseconds(), op.Frequency.Milliseconds())
+				op.Timeout.Milliseconds(), op.EffectiveFrequency().Milliseconds())
 		}
 		if op.Threshold > op.Timeout {
 			b.errs.Add(at, "%%Scheduling a probe with threshold %d ms greater than timeout %d ms is not allowed.",
 				op.Threshold.Milliseconds(), op.Timeout.Milliseconds())
 		}
-		if s.Start == sla.StartPending {
-			b.warns.Add(at, "ip sla %d: start-time pending: it waits for a reaction trigger, which ipslad does not support, so it never runs", op.ID)
+		if s.Start == sla.StartPending && !b.sla.triggered[op.ID] {
+			b.warns.Add(at, "ip sla %d: start-time pending: it waits for a reaction trigger, and no ip sla reaction-trigger names it, so it never runs", op.ID)
 		}
 	}
 	for _, t := range c.Tracks {
-		if _, ok := b.ops[t.SLA]; !ok {
+		if _, ok := b.ops[t.SLA]; t.Type == track.TypeSLA && !ok {
 			b.warns.Add(b.pos.trackRef[t.ID], "track %d: ip sla %d is not defined; the track stays Down", t.ID, t.SLA)
 		}
 	}
+	b.validateTracks(c)
 	for i, r := range c.Routes {
 		if _, ok := b.tracks[r.Track]; r.Track != 0 && !ok {
 			b.warns.Add(b.pos.routeRef[i], "track %d is not defined; the route is treated as Down", r.Track)

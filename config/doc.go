@@ -11,12 +11,52 @@
 //	 frequency S | timeout MS | threshold MS | owner TEXT | tag TEXT
 //	ip sla schedule N [life {forever|S}] [start-time {now|pending|after hh:mm:ss}] [ageout 0]
 //	track N ip sla M [state|reachability]
-//	 delay {up S [down S] | down S [up S]}
+//	track N interface IF {line-protocol | ip routing}
+//	track N ip route {A.B.C.D M.M.M.M | A.B.C.D/LEN} {reachability | metric threshold}
+//	 ip vrf NAME
+//	 threshold metric {up U [down D] | down D [up U]}      (up 0-254, down 1-255; 254/255)
+//	track N ipv6 route X:X::X/LEN {reachability | metric threshold}
+//	track N list boolean {and | or}
+//	 object M [not]
+//	track N list threshold {weight | percentage}
+//	 object M [weight W]                                    (weight 1-255, default 10)
+//	 threshold {weight|percentage} {up U [down D] | down D [up U]}  (default up 1 down 0)
+//	track N stub-object
+//	 default-state {up | down}                              (default down)
+//	 delay {up S [down S] | down S [up S]}                  (every type)
+//	 hysteresis {up N [down M] | down M [up N]}             (extension; ip sla only)
+//	 dampening [HALF-LIFE [REUSE SUPPRESS [MAX-SUPPRESS]]]  (extension; every type)
 //	ip route PREFIX MASK {NH | IF [NH]} [DISTANCE] [tag T] [name N] [permanent | track K]
 //	ipv6 route PREFIX/LEN {NH | IF [NH]} [DISTANCE] [tag T] [name N] [permanent | track K]
+//	ipslad route backend {kernel | frr [tags LOW-HIGH] [pathspace NAME]}   (extension)
 //
-// and the no forms `no ip sla N`, `no ip sla schedule N`, `no track N`,
-// `no ip route ...`, `no delay` (or `default delay`) and `no frequency` and
+// Beyond IOS, a dns operation takes these sub-commands (ipslad extensions;
+// each no form restores IOS's behaviour, and IOS configurations parse
+// unchanged):
+//
+//	query-type TYPE                   ! A, AAAA, SOA, TXT, NS, MX, PTR, ... (default: PTR for an address target, else A)
+//	accept-rcode RCODE [RCODE...]     ! RCODEs that count as an answer (default NOERROR only);
+//	                                  ! an accepted RCODE other than NOERROR is OK whatever the answer
+//	expect-answer {ADDR | regexp RE}  ! a record of the asked type must hold ADDR, or its data
+//	                                  ! match RE (unanchored; TXT strings joined without quotes),
+//	                                  ! else the return code is "Verify error"
+//	[no] recursion-desired            ! the RD bit (default on, as IOS)
+//	transport {udp | tcp}             ! default udp, as IOS
+//	tcp-fallback                      ! repeat a truncated UDP reply's query over TCP
+//	edns buffer-size BYTES            ! 512-65535: add an EDNS OPT record (default none)
+//	frequency msec MS                 ! sub-second frequency, 100-604800000 ms
+//
+// Besides dns, the IOS types icmp-echo, tcp-connect, udp-echo and http get
+// are read with their common sub-commands (vrf, tos, request-data-size,
+// verify-data), and so are the schedule options start-time hh:mm[:ss]
+// [month day] and random MS, ageout and recurring, `ip sla group
+// schedule`, `history lives-kept|buckets-kept|filter`, and the reaction lines
+// `ip sla reaction-configuration`, `ip sla reaction-trigger` and `ip sla
+// logging traps` (README, "Configuration").
+//
+// Parse also reads the no forms `no ip sla N`, `no ip sla schedule N`, `no track N`,
+// `no ip route ...`, `no delay` (or `default delay`), `no object M`,
+// `no threshold ...`, `no hysteresis`, `no dampening`, `no frequency` and
 // the like. Keywords are not case sensitive. A line is a list of words; "!"
 // starts a comment and a double-quoted string is one word.
 //
@@ -29,9 +69,9 @@
 // mistyped sub-command (an error) rather than the next global command.
 //
 // Commands IOS has but ipslad does not implement yet, inside its own
-// families (other operation types, `vrf`, `history`, absolute or random
-// start times, `recurring`, a nonzero `ageout`, other track types,
-// `ip route vrf`, ...), are errors saying "not supported yet": ignoring
+// families (operation types such as udp-jitter, `history
+// hours-of-statistics-kept`, a group `frequency range`, `http raw`, `track N application`,
+// `interface IF ipv6 routing`, `carrier-delay`, `ip route vrf`, ...), are errors saying "not supported yet": ignoring
 // them would run something other than what the file says.
 //
 // # Other IOS features
@@ -67,11 +107,19 @@
 // After reading, both run the same checks: IOS's schedule-time rule
 // threshold ≤ timeout ≤ frequency for scheduled operations (an error on the
 // schedule line, in IOS's words), a scheduled entry being redefined (IOS:
-// "Entry already running and cannot be modified"), and references. What IOS
+// "Entry already running and cannot be modified"), and references: a list
+// member that is not defined and a cycle of lists holding each other are
+// errors, at the `object` word, since they could never evaluate. What IOS
 // accepts but is likely a mistake — a track of an undefined operation (the
 // track stays Down), a route tracking an undefined track (treated as Down),
 // an unscheduled operation, a duplicate route (IOS keeps one) — goes to
 // Config.Warnings.
+//
+// The two track extensions beyond IOS: `hysteresis up N down M` needs N
+// (M) consecutive Up (Down) results before an ip sla object changes, like
+// keepalived's rise/fall; `dampening` uses IOS interface dampening's syntax
+// and defaults (half-life 5 s, reuse 1000, suppress 2000, max-suppress
+// 4 × half-life, 1000 per Up->Down flap) to hold a flapping object Down.
 //
 // Format writes a Config as canonical IOS text, such that Parse(Format(c))
 // gives c's model back.

@@ -25,6 +25,8 @@ func (globalMode) command(p *parser) bool {
 		}
 	case "track":
 		p.track()
+	case "ipslad":
+		p.backendLine()
 	case "banner":
 		p.banner()
 	case "end":

@@ -252,10 +252,10 @@ func TestParse(t *testing.T) {
 		src:  "ip sla 1\r\n\tdns a.example name-server 10.0.0.1\r\n\tfrequency 30\r\nip sla schedule 1 start-time now\r\n",
 		want: "ip sla 1\n dns a.example name-server 10.0.0.1\n frequency 30\nip sla schedule 1 start-time now\n",
 	}, {
-		name:     "responder and logging are ignored with a warning; their no forms silently",
+		name:     "responder is ignored with a warning; no forms silently",
 		src:      "ip sla responder\nno ip sla responder\nno ip sla logging traps\n",
 		want:     "",
-		warnings: []string{"1:8: ip sla responder: ignored (ipslad is not an IP SLA responder and sends no traps)"},
+		warnings: []string{"1:8: ip sla responder: ignored (ipslad is not an IP SLA responder)"},
 	}, {
 		name: "empty file",
 		src:  "",

@@ -15,7 +15,6 @@ import (
 
 	"github.com/ipslad/ipslad/route"
 	"github.com/ipslad/ipslad/sla"
-	"github.com/ipslad/ipslad/track"
 )
 
 // ParseYAML reads a YAML configuration into the same model as Parse, with
@@ -26,6 +25,9 @@ import (
 //	    dns: {target: anycast.example.com, name-server: 10.0.0.10,
 //	          source-ip: 10.0.0.1, source-port: 5353}   # source-* optional
 //	    frequency: 30                # seconds, default 60
+//	    frequency-msec: 500          # extension: sub-second frequency, 100 ms and up
+//	    # instead of dns: icmp-echo, tcp-connect, udp-echo or http, and the
+//	    # keys vrf, tos, request-data-size, verify-data, history (opTypeKeys)
 //	    timeout: 2000                # ms, default 5000
 //	    threshold: 1000              # ms, default 5000
 //	    owner: text
@@ -37,7 +39,25 @@ import (
 //	  - id: 101                      # 1-1000
 //	    ip-sla: 101
 //	    mode: state                  # or reachability; default state
-//	    delay: {up: 5, down: 2}      # seconds 0-180
+//	    delay: {up: 5, down: 2}      # seconds 0-180; every type
+//	    hysteresis: {up: 3, down: 2} # extension, ip-sla only: consecutive results
+//	    dampening: true              # extension, or {half-life: 5, reuse: 1000,
+//	                                 # suppress: 2000, max-suppress: 20}
+//	  - id: 3
+//	    interface: eth0
+//	    mode: line-protocol          # or ip-routing
+//	  - id: 4
+//	    route: 10.16.0.0/16          # IPv4 or IPv6: ip route / ipv6 route
+//	    mode: reachability           # or metric-threshold
+//	    threshold-metric: {up: 254, down: 255}
+//	    vrf: red
+//	  - id: 9
+//	    list: boolean-and            # boolean-or, threshold-weight, threshold-percentage
+//	    objects: [{id: 1}, {id: 2, not: true}]    # weight: W in threshold-weight
+//	    threshold: {up: 1, down: 0}  # threshold lists
+//	  - id: 42
+//	    stub-object: true
+//	    default-state: up            # default down
 //	routes:
 //	  - prefix: 192.0.2.53/32        # or prefix: 192.0.2.53 with mask: 255.255.255.255
 //	    next-hop: 10.0.0.10          # next-hop, interface, or both
@@ -46,6 +66,7 @@ import (
 //	    tag: 888
 //	    name: DNS-ANYCAST
 //	    track: 101                   # or permanent: true
+//	route-backend: {type: frr, tags: 64000-64999, pathspace: r1}   # extension; default kernel
 //
 // Every key is optional unless it says otherwise (id, dns, target,
 // name-server, ip-sla, prefix); an unknown key is an error.
@@ -126,9 +147,12 @@ func (y *yamlParser) document(doc *yaml.Node) {
 	if isNull(root) {
 		return
 	}
-	f, ok := y.mapping(root, "configuration", "ip-sla", "track", "routes")
+	f, ok := y.mapping(root, "configuration", "ip-sla", "track", "routes", "route-backend")
 	if !ok {
 		return
+	}
+	if n := f["route-backend"]; n != nil {
+		y.routeBackend(n) // extension: `ipslad route backend`
 	}
 	for _, n := range y.sequence(f["ip-sla"], "ip-sla") {
 		y.operation(n)
@@ -290,7 +314,7 @@ func (y *yamlParser) text(n *yaml.Node, what string, max int, s *string) bool {
 
 func (y *yamlParser) operation(n *yaml.Node) {
 	const what = "ip-sla entry"
-	f, ok := y.mapping(n, what, "id", "dns", "frequency", "timeout", "threshold", "owner", "tag", "schedule")
+	f, ok := y.mapping(n, what, append([]string{"id", "dns", "frequency", "frequency-msec", "timeout", "threshold", "owner", "tag", "schedule"}, opTypeKeys...)...)
 	if !ok {
 		return
 	}
@@ -310,13 +334,16 @@ func (y *yamlParser) operation(n *yaml.Node) {
 	op := sla.NewOperation(id)
 	y.b.ops[id], y.b.pos.op[id] = &op, y.pos(n)
 	good := true
-	if f["dns"] == nil {
+	if typed, tgood := y.otherType(n, f, &op); typed {
+		good = tgood // icmp-echo, tcp-connect, udp-echo or http
+	} else if f["dns"] == nil {
 		y.errorf(n, "ip sla %d: missing dns (the operation type)", id)
 		good = false
 	} else if op.DNS, ok = y.dns(f["dns"]); !ok {
 		good = false
 	}
 	good = y.duration(f["frequency"], "frequency", limFrequency, time.Second, &op.Frequency) && good
+	good = y.duration(f["frequency-msec"], "frequency-msec", limFrequencyMsec, time.Millisecond, &op.Frequency) && good // extension
 	good = y.duration(f["timeout"], "timeout", limTimeout, time.Millisecond, &op.Timeout) && good
 	good = y.duration(f["threshold"], "threshold", limThreshold, time.Millisecond, &op.Threshold) && good
 	good = y.text(f["owner"], "owner", maxOwner, &op.Owner) && good
@@ -334,7 +361,7 @@ func (y *yamlParser) operation(n *yaml.Node) {
 }
 
 func (y *yamlParser) dns(n *yaml.Node) (*sla.DNS, bool) {
-	f, ok := y.mapping(n, "dns", "target", "name-server", "source-ip", "source-port")
+	f, ok := y.mapping(n, "dns", append([]string{"target", "name-server", "source-ip", "source-port"}, dnsExtensionKeys...)...)
 	if !ok {
 		return nil, false
 	}
@@ -367,6 +394,7 @@ func (y *yamlParser) dns(n *yaml.Node) (*sla.DNS, bool) {
 		v, ok := y.integer(port, "source-port", limPort)
 		d.SourcePort, good = uint16(v), ok && good
 	}
+	good = y.dnsExtensions(f, &d) && good
 	return &d, good
 }
 
@@ -426,62 +454,6 @@ func (y *yamlParser) schedule(n *yaml.Node) (sla.Schedule, bool) {
 		good = ok && !v && good
 	}
 	return s, good
-}
-
-func (y *yamlParser) track(n *yaml.Node) {
-	const what = "track entry"
-	f, ok := y.mapping(n, what, "id", "ip-sla", "mode", "delay")
-	if !ok {
-		return
-	}
-	if f["id"] == nil {
-		y.errorf(n, "%s: missing id", what)
-		return
-	}
-	v, ok := y.integer(f["id"], "id", limTrack)
-	if !ok {
-		return
-	}
-	t := track.Object{ID: int(v)}
-	if _, dup := y.b.tracks[t.ID]; dup {
-		y.errorf(f["id"], "track %d: already defined at line %d", t.ID, y.b.pos.track[t.ID].Line)
-		return
-	}
-	good := true
-	if s := f["ip-sla"]; s == nil {
-		y.errorf(n, "track %d: missing ip-sla", t.ID)
-		good = false
-	} else if v, ok := y.integer(s, "ip-sla", limOperation); ok {
-		t.SLA = int(v)
-	} else {
-		good = false
-	}
-	if m := f["mode"]; m != nil {
-		v, ok := y.scalar(m, "mode", "state or reachability")
-		switch strings.ToLower(v) {
-		case "state":
-		case "reachability":
-			t.Mode = track.ModeReachability
-		default:
-			if ok {
-				y.errorf(m, "mode: expected state or reachability, got %q", v)
-			}
-			good = false
-		}
-	}
-	if d := f["delay"]; d != nil {
-		if df, ok := y.mapping(d, "delay", "up", "down"); ok {
-			good = y.duration(df["up"], "delay up", limDelay, time.Second, &t.DelayUp) && good
-			good = y.duration(df["down"], "delay down", limDelay, time.Second, &t.DelayDown) && good
-		} else {
-			good = false
-		}
-	}
-	if !good {
-		return
-	}
-	y.b.tracks[t.ID], y.b.pos.track[t.ID] = &t, y.pos(n)
-	y.b.pos.trackRef[t.ID] = y.pos(f["ip-sla"])
 }
 
 func (y *yamlParser) route(n *yaml.Node) {

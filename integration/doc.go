@@ -14,4 +14,8 @@
 //   - kernelRoute: a route in a namespace's main table (ip -j route).
 //   - buildIpslad, startIpslad: the daemon under test.
 //   - waitFor: poll a condition and return the time it took.
+//
+// anycast_test.go runs the lab of examples/lab (client, core, two edges, two
+// DNS servers, IPv4 and IPv6) over BGP, OSPF and, where FRR's eigrpd
+// redistributes, EIGRP, through every failure the lab offers.
 package integration

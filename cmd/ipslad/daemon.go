@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -15,9 +16,10 @@ import (
 	"github.com/ipslad/ipslad/track"
 )
 
-// resyncEvery is how often the kernel is re-read to put back a route of
-// ours that someone deleted by hand.
-const resyncEvery = 5 * time.Second
+// resyncEvery is how often the kernel is re-read and the routes
+// re-evaluated as a safety net: kernel notifications (routes.go) put back a
+// route of ours deleted by hand, and re-evaluate next hops, at once.
+const resyncEvery = 30 * time.Second
 
 // daemon wires the stages: scheduler results feed the track table, whose
 // changes recompute the desired routes that the route manager installs.
@@ -27,12 +29,19 @@ type daemon struct {
 	opt     options
 	log     *slog.Logger
 	routes  *route.Manager
+	kernel  route.Kernel
+	res     route.Resolver // nil: every next hop counts as reachable
+	status  []route.Status // of the last apply, for logging changes
+	lastErr string         // of the last apply, logged once
 	sched   *sla.Scheduler
 	table   *track.Table
+	tracks  trackSource // interface and route events for track objects (nil: none)
 	results chan sla.Result
 	reloads chan chan error
 	hup     <-chan os.Signal // SIGHUP: reload (nil in tests)
 	started time.Time
+	metrics *metrics    // Prometheus view and reload status (metrics.go)
+	control chan func() // control commands that change state run here (control.go)
 
 	mu  sync.Mutex // protects cfg
 	cfg *config.Config
@@ -45,13 +54,17 @@ func newDaemon(o options, cfg *config.Config, log *slog.Logger, k route.Kernel, 
 		opt:     o,
 		log:     log,
 		routes:  route.NewManager(k, log),
+		kernel:  k,
 		table:   track.NewTable(),
 		results: make(chan sla.Result, 1024),
 		reloads: make(chan chan error),
+		control: make(chan func()),
 		cfg:     cfg,
 		started: time.Now(),
 	}
 	d.sched = sla.NewScheduler(d.results, newProbe, log)
+	d.metrics = newMetrics(d, nil)
+	d.res, _ = k.(route.Resolver)
 	return d
 }
 
@@ -74,7 +87,8 @@ func (d *daemon) run(ctx context.Context) error {
 	if len(adopted) > 0 {
 		d.log.Info("adopted routes from a previous run", "routes", len(adopted), "objects presumed up", len(presume))
 	}
-	d.table.Set(cfg.Tracks, time.Now(), presume)
+	d.report(d.table.Set(cfg.Tracks, time.Now(), presume))
+	d.watchRoutes()
 	d.apply()
 	for _, err := range d.sched.Set(cfg.Operations) {
 		d.log.Error("ip sla not started", "err", err)
@@ -87,11 +101,37 @@ func (d *daemon) run(ctx context.Context) error {
 	defer func() { stopSched(); wg.Wait() }()
 
 	if d.opt.socket != "" {
-		srv, err := listenControl(d.opt.socket, d)
+		srv, err := listenControl(d.opt.socket, d.opt.socketGroup, d)
 		if err != nil {
 			return err
 		}
 		defer srv.Close()
+	}
+	if d.opt.metricsListen != "" {
+		srv, err := serveMetrics(d.opt.metricsListen, d.metrics)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
+	// systemd (Type=notify): ready now; the watchdog is fed from this
+	// loop, so a stuck loop stops feeding it (notify.go).
+	sd := newNotifier()
+	sd.notify("READY=1")
+	defer sd.notify("STOPPING=1")
+	watchdog, stopWatchdog := watchdogTicks()
+	defer stopWatchdog()
+
+	events := make(chan route.Event, 256)
+	if w, ok := d.kernel.(watcher); ok {
+		wg.Add(1)
+		go func() { defer wg.Done(); watchKernel(schedCtx, w, events, d) }()
+	}
+
+	trackUpdates := make(chan route.TrackUpdate, 256)
+	if d.tracks != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); runTrackSource(schedCtx, d.tracks, trackUpdates, d.log) }()
 	}
 
 	resync := time.NewTicker(resyncEvery)
@@ -111,17 +151,29 @@ func (d *daemon) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return d.shutdown()
 		case r := <-d.results:
+			d.metrics.observe(r)
 			d.report(d.table.Observe(r, time.Now()))
+		case <-watchdog:
+			sd.notify("WATCHDOG=1")
+		case f := <-d.control:
+			f()
 		case <-delay.C:
 			d.report(d.table.Advance(time.Now()))
+		case u := <-trackUpdates:
+			d.report(d.trackUpdate(u, time.Now()))
+		case e := <-events:
+			d.kernelChanged(e, events)
 		case <-resync.C:
-			if err := d.routes.Resync(); err != nil {
+			if err := d.routes.Refresh(); err != nil {
 				d.log.Warn("route resync", "err", err)
 			}
+			d.apply()
 		case <-d.hup:
-			d.reload()
+			d.metrics.reloaded(d.reload(), d.config().Operations)
 		case reply := <-d.reloads:
-			reply <- d.reload()
+			err := d.reload()
+			d.metrics.reloaded(err, d.config().Operations)
+			reply <- err
 		}
 	}
 }
@@ -137,10 +189,21 @@ func (d *daemon) report(changes []track.Change) {
 	d.apply()
 }
 
-// apply installs the routes the current track states call for.
+// apply installs the routes the current track states and next hops call
+// for. A route the kernel refuses is retried on the next change or resync;
+// the same failure is logged once.
 func (d *daemon) apply() {
-	desired := route.Desired(d.config().Routes, d.table.Up)
-	if err := d.routes.Set(desired); err != nil {
+	if sa, ok := d.kernel.(staticsAware); ok {
+		sa.SetStatics(d.config().Routes)
+	}
+	desired, status := route.Evaluate(d.config().Routes, d.table.Up, d.res)
+	d.logStatus(status)
+	err := d.routes.Set(desired)
+	switch {
+	case err == nil:
+		d.lastErr = ""
+	case err.Error() != d.lastErr:
+		d.lastErr = err.Error()
 		d.log.Error("route update incomplete; will retry", "err", err)
 	}
 }
@@ -154,6 +217,11 @@ func (d *daemon) reload() error {
 		d.log.Error("reload refused; keeping the running configuration", "file", d.opt.file, "err", err)
 		return err
 	}
+	if old := d.config().RouteBackend; cfg.RouteBackend != old {
+		err := fmt.Errorf("%s: the route backend changed (%q to %q); that needs a restart", d.opt.file, old.String(), cfg.RouteBackend.String())
+		d.log.Error("reload refused; keeping the running configuration", "file", d.opt.file, "err", err)
+		return err
+	}
 	for _, w := range cfg.Warnings {
 		d.log.Warn(w.Error())
 	}
@@ -162,7 +230,8 @@ func (d *daemon) reload() error {
 	for _, err := range d.sched.Set(cfg.Operations) {
 		d.log.Error("ip sla not started", "err", err)
 	}
-	d.table.Set(cfg.Tracks, now, nil)
+	setChanges := d.table.Set(cfg.Tracks, now, nil)
+	d.watchRoutes()
 	// Objects whose operation changed or went away lose its last result.
 	for _, op := range old.Operations {
 		if nw, ok := findOp(cfg, op.ID); !ok || !op.Equal(nw) {
@@ -172,6 +241,7 @@ func (d *daemon) reload() error {
 	d.mu.Lock()
 	d.cfg = cfg
 	d.mu.Unlock()
+	d.report(setChanges)
 	d.apply()
 	d.log.Info("configuration reloaded", "file", d.opt.file)
 	return nil
@@ -200,23 +270,36 @@ func (d *daemon) shutdown() error {
 }
 
 // presumeUp returns the track objects that vouch for a route already
-// installed (adopted), whose operation is scheduled to run: they start Up.
+// installed (adopted) and can confirm it: an ip sla object whose operation
+// is scheduled to run, or any other type (interface, route, stub and list
+// objects are judged afresh at once). A presumed boolean list presumes its
+// members too (track.Presume), except ip sla ones that never run.
 func presumeUp(cfg *config.Config, adopted []route.Route) map[int]bool {
 	active := map[int]bool{}
 	for _, op := range cfg.Operations {
 		active[op.ID] = op.Schedule.Active()
 	}
-	slaOf := map[int]int{}
+	obj := map[int]track.Object{}
 	for _, t := range cfg.Tracks {
-		slaOf[t.ID] = t.SLA
+		obj[t.ID] = t
 	}
-	out := map[int]bool{}
+	confirms := func(id int) bool {
+		t, ok := obj[id]
+		return ok && (t.Type != track.TypeSLA || active[t.SLA])
+	}
+	direct := map[int]bool{}
 	for _, s := range cfg.Routes {
-		if s.Track == 0 || !active[slaOf[s.Track]] {
+		if s.Track == 0 || !confirms(s.Track) {
 			continue
 		}
 		if installedVia(adopted, s.Prefix, s.Distance, s.NextHop, s.Interface) {
-			out[s.Track] = true
+			direct[s.Track] = true
+		}
+	}
+	out := map[int]bool{}
+	for id := range track.Presume(cfg.Tracks, direct) {
+		if confirms(id) {
+			out[id] = true
 		}
 	}
 	return out

@@ -19,6 +19,8 @@ import (
 )
 
 const usage = `usage: ipslad -f FILE [flags]
+       ipslad --flush [-f FILE]
+       ipslad frr-config -f FILE [-asn N] [-name PREFIX]
 
 ipslad reads a Cisco IOS style configuration (ip sla, track, ip route ...
 track) or its YAML twin, runs the scheduled probes, evaluates the track
@@ -35,8 +37,14 @@ type options struct {
 	socket     string
 	protocol   int
 	keepRoutes bool
+	vtysh      string // FRR backend: vtysh binary
 	logFormat  string
 	logLevel   string
+
+	socketGroup   string         // group allowed to run show commands
+	metricsListen string         // address of /metrics; "" = off
+	level         *slog.LevelVar // the logger's level; `debug all` changes it
+	baseLevel     slog.Level     // -log-level, restored by `undebug all`
 }
 
 func main() {
@@ -44,18 +52,24 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "frr-config" {
+		return frrConfig(args[1:], stdout, stderr)
+	}
 	var o options
 	fs := flag.NewFlagSet("ipslad", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	fs.StringVar(&o.file, "f", "", "configuration `file` (.cfg: IOS style; .yaml/.yml: YAML)")
 	fs.BoolVar(&o.check, "check", false, "validate the configuration, print every error as FILE:LINE:COL, exit 0 or 1")
-	fs.BoolVar(&o.flush, "flush", false, "remove every kernel route of ipslad's route protocol and exit (dead-man's switch)")
+	fs.BoolVar(&o.flush, "flush", false, "remove every kernel route of ipslad's route protocol and exit (dead-man's switch); with -f FILE of the FRR backend also ipslad's FRR statics")
 	fs.StringVar(&o.socket, "socket", "/run/ipslad/ipslad.sock", "control socket `path` for ipslactl (empty: none)")
 	fs.IntVar(&o.protocol, "route-protocol", route.DefaultProtocol, "kernel route protocol `number` that marks ipslad's routes")
+	fs.StringVar(&o.vtysh, "vtysh", "/usr/bin/vtysh", "vtysh `path`, for `ipslad route backend frr` in the configuration")
 	fs.BoolVar(&o.keepRoutes, "keep-routes", false, "on SIGTERM/SIGINT leave the routes in place (planned restart)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&o.socketGroup, "socket-group", "", "`group` (name or number) that may run ipslactl show commands; reload, clear and debug stay root only")
+	fs.StringVar(&o.metricsListen, "metrics-listen", "", "serve Prometheus metrics on `addr`ess (e.g. 127.0.0.1:9119) at /metrics; off when empty")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -66,11 +80,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ipslad: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	log, err := newLogger(stderr, o.logFormat, o.logLevel)
+	o.level = new(slog.LevelVar)
+	log, err := newLogger(stderr, o.logFormat, o.logLevel, o.level)
 	if err != nil {
 		fmt.Fprintf(stderr, "ipslad: %v\n", err)
 		return 2
 	}
+	o.baseLevel = o.level.Level()
 	if err := route.CheckProtocol(o.protocol); err != nil {
 		fmt.Fprintf(stderr, "ipslad: -route-protocol: %v\n", err)
 		return 2
@@ -86,6 +102,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := route.Flush(k); err != nil {
 			fmt.Fprintf(stderr, "ipslad: flush: %v\n", err)
 			return 1
+		}
+		if o.file != "" {
+			return flushFRR(o, stderr)
 		}
 		return 0
 	}
@@ -116,7 +135,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer k.Close()
-	d := newDaemon(o, cfg, log, k, sla.NewProbe)
+	rk, err := routeKernel(o, cfg, k)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	d := newDaemon(o, cfg, log, rk, sla.NewProbe)
+	if o.metricsListen != "" && rk == route.Kernel(k) {
+		// Scrapes read the kernel over a handle of their own, never the
+		// event loop's.
+		mk, err := route.OpenNetlink(o.protocol)
+		if err != nil {
+			log.Error("cannot start", "err", err)
+			return 1
+		}
+		defer mk.Close()
+		d.metrics.kernel = mk
+	}
+	tm, err := route.NewTrackMonitor() // interface and route track objects
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	defer tm.Close()
+	d.tracks = tm
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -141,11 +183,14 @@ func check(file string, cfg *config.Config, err error, stdout, stderr io.Writer)
 	return 0
 }
 
-func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
+// newLogger returns the daemon's logger; lv gets the level, so that
+// `ipslactl debug all` can change it while running.
+func newLogger(w io.Writer, format, level string, lv *slog.LevelVar) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("-log-level: %v", err)
 	}
+	lv.Set(l)
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
