@@ -73,6 +73,13 @@ func formatOperation(b *strings.Builder, op *sla.Operation) {
 		return
 	}
 	fmt.Fprintf(b, "ip sla schedule %d", op.ID)
+	formatScheduleOptions(b, s)
+	b.WriteByte('\n')
+}
+
+// formatScheduleOptions writes the life, start-time and further options of
+// an `ip sla schedule` or `ip sla group schedule` line, defaults left out.
+func formatScheduleOptions(b *strings.Builder, s sla.Schedule) {
 	switch {
 	case s.Forever:
 		b.WriteString(" life forever")
@@ -86,7 +93,6 @@ func formatOperation(b *strings.Builder, op *sla.Operation) {
 		fmt.Fprintf(b, " start-time after %s", formatHMS(s.After))
 	}
 	formatScheduleExtras(b, s)
-	b.WriteByte('\n')
 }
 
 func formatTrack(b *strings.Builder, t track.Object) {

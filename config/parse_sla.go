@@ -1506,19 +1506,7 @@ func formatGroups(b *strings.Builder, ops []sla.Operation) {
 		if s.GroupFrequency != 0 {
 			fmt.Fprintf(b, " frequency %d", s.GroupFrequency/time.Second)
 		}
-		switch {
-		case s.Forever:
-			b.WriteString(" life forever")
-		case s.Life != sla.DefaultLife:
-			fmt.Fprintf(b, " life %d", s.Life/time.Second)
-		}
-		switch s.Start {
-		case sla.StartNow:
-			b.WriteString(" start-time now")
-		case sla.StartAfter:
-			fmt.Fprintf(b, " start-time after %s", formatHMS(s.After))
-		}
-		formatScheduleExtras(b, s)
+		formatScheduleOptions(b, s)
 		b.WriteByte('\n')
 	}
 }

@@ -121,27 +121,17 @@ func (m *TrackMonitor) Run(ctx context.Context, out chan<- TrackUpdate) error {
 	defer cancel()
 	done := make(chan struct{})
 	defer close(done)
-	failed := make(chan error, 3)
+	// Subscribe before the first dump, so nothing falls between them.
+	sub, err := subscribe(m.ns, done)
+	if err != nil {
+		return err
+	}
+	failed, links, addrs, routes := sub.failed, sub.links, sub.addrs, sub.routes
 	onErr := func(err error) {
 		select {
 		case failed <- err:
 		default:
 		}
-	}
-	links := make(chan netlink.LinkUpdate, 64)
-	addrs := make(chan netlink.AddrUpdate, 64)
-	routes := make(chan netlink.RouteUpdate, 1024)
-	// Subscribe before the first dump, so nothing falls between them.
-	if err := netlink.LinkSubscribeWithOptions(links, done, netlink.LinkSubscribeOptions{Namespace: m.ns, ErrorCallback: onErr}); err != nil {
-		return fmt.Errorf("subscribing to link changes: %w", err)
-	}
-	if err := netlink.AddrSubscribeWithOptions(addrs, done, netlink.AddrSubscribeOptions{Namespace: m.ns, ErrorCallback: onErr}); err != nil {
-		return fmt.Errorf("subscribing to address changes: %w", err)
-	}
-	if err := netlink.RouteSubscribeWithOptions(routes, done, netlink.RouteSubscribeOptions{
-		Namespace: m.ns, ErrorCallback: onErr, ReceiveBufferSize: 4 << 20,
-	}); err != nil {
-		return fmt.Errorf("subscribing to route changes: %w", err)
 	}
 	send := func(u TrackUpdate) bool {
 		select {

@@ -88,32 +88,11 @@ func (n *Netlink) Watch(ctx context.Context, events chan<- Event) error {
 	defer cancel()
 	done := make(chan struct{})
 	defer close(done)
-	failed := make(chan error, 3)
-	onErr := func(err error) {
-		select {
-		case failed <- err:
-		default:
-		}
+	sub, err := subscribe(n.ns, done)
+	if err != nil {
+		return err
 	}
-	routes := make(chan netlink.RouteUpdate, 1024)
-	links := make(chan netlink.LinkUpdate, 64)
-	addrs := make(chan netlink.AddrUpdate, 64)
-	const buf = 4 << 20 // survive a burst of a full BGP table's changes
-	if err := netlink.RouteSubscribeWithOptions(routes, done, netlink.RouteSubscribeOptions{
-		Namespace: n.ns, ErrorCallback: onErr, ReceiveBufferSize: buf,
-	}); err != nil {
-		return fmt.Errorf("subscribing to route changes: %w", err)
-	}
-	if err := netlink.LinkSubscribeWithOptions(links, done, netlink.LinkSubscribeOptions{
-		Namespace: n.ns, ErrorCallback: onErr,
-	}); err != nil {
-		return fmt.Errorf("subscribing to link changes: %w", err)
-	}
-	if err := netlink.AddrSubscribeWithOptions(addrs, done, netlink.AddrSubscribeOptions{
-		Namespace: n.ns, ErrorCallback: onErr,
-	}); err != nil {
-		return fmt.Errorf("subscribing to address changes: %w", err)
-	}
+	failed, links, addrs, routes := sub.failed, sub.links, sub.addrs, sub.routes
 	// From here on every relevant change is seen: a cached reading of
 	// the kernel may be kept until one arrives.
 	n.gen.Add(1)
