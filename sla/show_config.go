@@ -3,6 +3,7 @@ package sla
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -31,8 +32,8 @@ func WriteConfiguration(w io.Writer, ops []Operation, stats []Stats) {
 		}
 		fmt.Fprint(w, "Vrf Name: \n")
 		fmt.Fprint(w, "Schedule:\n")
-		fmt.Fprintf(w, "   Operation frequency (seconds): %d  (not considered if randomly scheduled)\n",
-			int(op.Frequency/time.Second))
+		fmt.Fprintf(w, "   Operation frequency (seconds): %s  (not considered if randomly scheduled)\n",
+			seconds(op.Frequency))
 		next, status := "Pending trigger", "notInService"
 		if st, ok := state[op.ID]; ok && st != StatePending {
 			next, status = "Start Time already passed", "Active"
@@ -85,4 +86,13 @@ func WriteApplication(w io.Writer, stats []Stats, lastChange time.Time) {
 	fmt.Fprintf(w, "Number of pending Entries     : %d\n", pending)
 	fmt.Fprintf(w, "Number of inactive Entries    : %d\n", inactive)
 	fmt.Fprintf(w, "Time of last change in whole IP SLAs: %s\n", lastChange.Format("15:04:05.000 MST Mon Jan 2 2006"))
+}
+
+// seconds prints whole seconds as IOS does, and a sub-second frequency
+// (ipslad's `frequency msec` extension) with its milliseconds: "0.200".
+func seconds(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.Itoa(int(d / time.Second))
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
 }
