@@ -9,7 +9,8 @@
 //	ip sla N
 //	 dns TARGET name-server ADDR [source-ip A] [source-port P]
 //	 frequency S | timeout MS | threshold MS | owner TEXT | tag TEXT
-//	ip sla schedule N [life {forever|S}] [start-time {now|pending|after hh:mm:ss}] [ageout 0]
+//	ip sla schedule N [life {forever|S}] [start-time {now|pending|after hh:mm:ss|random MS|hh:mm[:ss] [month day]}]
+//	                  [ageout S] [recurring]
 //	track N ip sla M [state|reachability]
 //	track N interface IF {line-protocol | ip routing}
 //	track N ip route {A.B.C.D M.M.M.M | A.B.C.D/LEN} {reachability | metric threshold}
@@ -98,7 +99,27 @@
 // # YAML
 //
 // ParseYAML reads the same model from YAML (see its doc for the schema),
-// with the same defaults, ranges, messages and validation.
+// with the same defaults, ranges, messages and validation. The IOS global
+// ip sla lines have these YAML forms:
+//
+//	ip sla schedule N life L start-time T ageout A recurring
+//	    ip-sla entry:  schedule: {life: L, start-time: T, ageout: A, recurring: true}
+//	                   (T as in IOS: now, pending, after hh:mm:ss, random MS,
+//	                   "hh:mm[:ss] [month day]")
+//	ip sla group schedule G 1-3,5 schedule-period P frequency F life L start-time T ageout A
+//	    top level:     ip-sla-group-schedule: [{group: G, operations: 1-3,5,
+//	                   schedule-period: P, frequency: F, life: L, start-time: T, ageout: A}]
+//	ip sla reaction-configuration N react E threshold-type T threshold-value U L action-type A
+//	    ip-sla entry N: reaction-configuration: [{react: E, threshold-type: T,
+//	                   threshold-value: {upper: U, lower: L}, action-type: A}]
+//	ip sla reaction-trigger N M
+//	    ip-sla entry N: reaction-trigger: [M]
+//	ip sla logging traps
+//	    top level:     ip-sla-logging-traps: true
+//
+// One YAML difference: a react element given twice in one entry's
+// reaction-configuration is an error, where a second IOS line replaces the
+// first.
 //
 // # Errors and validation
 //

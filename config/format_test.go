@@ -73,7 +73,7 @@ func TestSeedIsCanonical(t *testing.T) {
 
 // TestTwins checks that each .cfg file and its .yaml twin give one model.
 func TestTwins(t *testing.T) {
-	for _, name := range []string{"testdata/seed", "testdata/full", "testdata/tracks", "../examples/seed"} {
+	for _, name := range []string{"testdata/seed", "testdata/full", "testdata/tracks", "testdata/schedules", "testdata/groups", "testdata/reactions", "../examples/seed"} {
 		t.Run(name, func(t *testing.T) {
 			cfg, err := Load(name + ".cfg")
 			if err != nil {

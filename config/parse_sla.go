@@ -356,21 +356,29 @@ func (p *parser) scheduleOptions(s *sla.Schedule) bool {
 	if !p.scheduleWords(s) {
 		return false
 	}
-	// IOS's rules for recurring (cisco-semantics §2.1): the entry must live
-	// less than a day and survive, with its ageout, until the next run.
-	if s.Recurring {
-		day := 24 * time.Hour
-		switch {
-		case s.Forever || s.Life >= day:
-			p.errorf(p.ln.pos, "ip sla schedule: recurring needs a life shorter than 86400 seconds")
-			return false
-		case s.Life+s.Ageout <= day:
-			p.errorf(p.ln.pos, "ip sla schedule: recurring needs life + ageout above 86400 seconds (life %d, ageout %d), or the entry ages out before its next run",
-				s.Life/time.Second, s.Ageout/time.Second)
-			return false
-		}
+	if err := checkRecurring(*s); err != nil {
+		p.errorf(p.ln.pos, "ip sla schedule: %v", err)
+		return false
 	}
 	return true
+}
+
+// checkRecurring checks IOS's rules for recurring (cisco-semantics §2.1):
+// the entry must live less than a day and survive, with its ageout, until
+// the next run.
+func checkRecurring(s sla.Schedule) error {
+	if !s.Recurring {
+		return nil
+	}
+	day := 24 * time.Hour
+	switch {
+	case s.Forever || s.Life >= day:
+		return fmt.Errorf("recurring needs a life shorter than 86400 seconds")
+	case s.Life+s.Ageout <= day:
+		return fmt.Errorf("recurring needs life + ageout above 86400 seconds (life %d, ageout %d), or the entry ages out before its next run",
+			s.Life/time.Second, s.Ageout/time.Second)
+	}
+	return nil
 }
 
 func (p *parser) scheduleWords(s *sla.Schedule) bool {

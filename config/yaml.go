@@ -34,7 +34,23 @@ import (
 //	    tag: text
 //	    schedule: {life: forever, start-time: now}     # life default 3600 s;
 //	                                 # start-time now | pending | after hh:mm:ss
-//	                                 # (default pending); no schedule: not scheduled
+//	                                 # | random MS | "hh:mm[:ss] [month day]"
+//	                                 # (default pending); ageout: S (default 0);
+//	                                 # recurring: true; no schedule: not scheduled
+//	    reaction-configuration:      # ip sla reaction-configuration N ... (reactionKeys)
+//	      - react: timeout           # rtt, timeout, connectionLoss, verifyError
+//	        threshold-type: consecutive 3   # never, immediate, consecutive [N],
+//	                                 # xofy [X Y], average [N]
+//	        threshold-value: {upper: 300, lower: 100}  # ms, rtt only
+//	        action-type: trapAndTrigger      # none, trapOnly, triggerOnly
+//	    reaction-trigger: [2]        # ip sla reaction-trigger N 2
+//	ip-sla-group-schedule:           # ip sla group schedule G OPLIST ...
+//	  - group: 1                     # 1-65535
+//	    operations: 1-3,5            # or [1, 2, 3, 5]; each defined, not scheduled
+//	    schedule-period: 20          # seconds, required; frequency: S (default the period)
+//	    life: forever                # life, start-time, ageout as in schedule
+//	    start-time: now
+//	ip-sla-logging-traps: true       # ip sla logging traps
 //	track:
 //	  - id: 101                      # 1-1000
 //	    ip-sla: 101
@@ -69,7 +85,8 @@ import (
 //	route-backend: {type: frr, tags: 64000-64999, pathspace: r1}   # extension; default kernel
 //
 // Every key is optional unless it says otherwise (id, dns, target,
-// name-server, ip-sla, prefix); an unknown key is an error.
+// name-server, ip-sla, prefix, react, group, operations, schedule-period);
+// an unknown key is an error.
 func ParseYAML(filename string, src []byte) (*Config, error) {
 	y := &yamlParser{b: newBuilder(filename)}
 	if root := y.decode(src); root != nil {
@@ -147,15 +164,22 @@ func (y *yamlParser) document(doc *yaml.Node) {
 	if isNull(root) {
 		return
 	}
-	f, ok := y.mapping(root, "configuration", "ip-sla", "track", "routes", "route-backend")
+	f, ok := y.mapping(root, "configuration", "ip-sla", "ip-sla-group-schedule", "ip-sla-logging-traps", "track", "routes", "route-backend")
 	if !ok {
 		return
+	}
+	if n := f["ip-sla-logging-traps"]; n != nil {
+		v, _ := y.boolean(n, "ip-sla-logging-traps")
+		y.b.sla.logTraps = v
 	}
 	if n := f["route-backend"]; n != nil {
 		y.routeBackend(n) // extension: `ipslad route backend`
 	}
 	for _, n := range y.sequence(f["ip-sla"], "ip-sla") {
 		y.operation(n)
+	}
+	for _, n := range y.sequence(f["ip-sla-group-schedule"], "ip-sla-group-schedule") {
+		y.groupSchedule(n)
 	}
 	for _, n := range y.sequence(f["track"], "track") {
 		y.track(n)
@@ -314,7 +338,7 @@ func (y *yamlParser) text(n *yaml.Node, what string, max int, s *string) bool {
 
 func (y *yamlParser) operation(n *yaml.Node) {
 	const what = "ip-sla entry"
-	f, ok := y.mapping(n, what, append([]string{"id", "dns", "frequency", "frequency-msec", "timeout", "threshold", "owner", "tag", "schedule"}, opTypeKeys...)...)
+	f, ok := y.mapping(n, what, append([]string{"id", "dns", "frequency", "frequency-msec", "timeout", "threshold", "owner", "tag", "schedule"}, append(opTypeKeys, reactionKeys...)...)...)
 	if !ok {
 		return
 	}
@@ -355,6 +379,7 @@ func (y *yamlParser) operation(n *yaml.Node) {
 			good = false
 		}
 	}
+	good = y.reactions(f, &op) && good
 	if !good {
 		y.b.broken[id] = true
 	}
@@ -413,45 +438,13 @@ func (y *yamlParser) schedule(n *yaml.Node) (sla.Schedule, bool) {
 	if !ok {
 		return s, false
 	}
-	good := true
-	if life := f["life"]; life != nil {
-		v, ok := y.scalar(life, "life", "forever or "+limLife.String())
-		good = ok && y.check(life, "life", parseLife(v, &s))
-	}
-	if start := f["start-time"]; start != nil {
-		v, ok := y.scalar(start, "start-time", startTimes)
-		words := strings.Fields(v)
-		what := "start-time"
-		switch {
-		case !ok:
-			good = false
-		case len(words) == 0 || len(words) > 2 || len(words) == 2 && !strings.EqualFold(words[0], "after"):
-			y.errorf(start, "start-time: expected %s, got %q", startTimes, v)
-			good = false
-		default:
-			arg := ""
-			if strings.EqualFold(words[0], "after") {
-				what = "start-time after"
-				if len(words) == 2 {
-					arg = words[1]
-				}
-			}
-			good = y.check(start, what, parseStart(words[0], arg, &s)) && good
-		}
-	}
-	if ageout := f["ageout"]; ageout != nil {
-		v, ok := y.integer(ageout, "ageout", limAgeout)
-		if ok && v != 0 {
-			y.errorf(ageout, "ageout: a nonzero ageout is not supported yet")
-		}
-		good = ok && v == 0 && good
-	}
+	good := y.scheduleKeys(f, &s)
 	if rec := f["recurring"]; rec != nil {
 		v, ok := y.boolean(rec, "recurring")
-		if v {
-			y.errorf(rec, "recurring: not supported yet")
+		s.Recurring, good = v, ok && good
+		if good {
+			good = y.check(rec, "schedule", checkRecurring(s))
 		}
-		good = ok && !v && good
 	}
 	return s, good
 }

@@ -1,10 +1,13 @@
 package config
 
 import (
+	"fmt"
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 	"gopkg.in/yaml.v3"
@@ -316,4 +319,349 @@ func (y *yamlParser) commonKeys(f map[string]*yaml.Node, op *sla.Operation) bool
 		}
 	}
 	return good
+}
+
+// scheduleKeys reads the keys life, start-time and ageout, common to an
+// operation's schedule and a group schedule, into s:
+//
+//	life: forever                 # or seconds; default 3600
+//	start-time: now               # pending (default) | after hh:mm:ss | random MS
+//	                              # | hh:mm[:ss] [month day]  e.g. "23:59:30 Dec 24"
+//	ageout: 86400                 # seconds 0-2073600; default 0, never
+func (y *yamlParser) scheduleKeys(f map[string]*yaml.Node, s *sla.Schedule) bool {
+	good := true
+	if life := f["life"]; life != nil {
+		v, ok := y.scalar(life, "life", "forever or "+limLife.String())
+		good = ok && y.check(life, "life", parseLife(v, s))
+	}
+	if start := f["start-time"]; start != nil {
+		v, ok := y.scalar(start, "start-time", yamlStartTimes)
+		words, what := strings.Fields(v), "start-time"
+		if len(words) > 0 && (strings.EqualFold(words[0], "after") || strings.EqualFold(words[0], "random")) {
+			what += " " + strings.ToLower(words[0])
+		}
+		good = ok && y.check(start, what, parseStartWords(words, v, s)) && good
+	}
+	if ageout := f["ageout"]; ageout != nil {
+		v, ok := y.integer(ageout, "ageout", limAgeout)
+		s.Ageout, good = time.Duration(v)*time.Second, ok && good
+	}
+	return good
+}
+
+const yamlStartTimes = startTimes + ", random MS or hh:mm[:ss] [month day]"
+
+// parseStartWords parses the words of a YAML start-time value with the
+// rules of the IOS parser's start-time options.
+func parseStartWords(words []string, v string, s *sla.Schedule) error {
+	if len(words) == 0 {
+		return fmt.Errorf("expected %s, got %q", yamlStartTimes, v)
+	}
+	switch kw := strings.ToLower(words[0]); {
+	case kw == "random":
+		if len(words) != 2 {
+			return fmt.Errorf("expected %v, got %q", limRandom, v)
+		}
+		n, err := limRandom.parse(words[1])
+		if err != nil {
+			return err
+		}
+		s.Start, s.Random = sla.StartRandom, time.Duration(n)*time.Millisecond
+		return nil
+	case strings.Contains(kw, ":"):
+		if len(words) != 1 && len(words) != 3 {
+			return fmt.Errorf("expected hh:mm[:ss] [month day], got %q", v)
+		}
+		text := words[0]
+		if strings.Count(text, ":") == 1 {
+			text += ":00"
+		}
+		d, err := parseHMS(text)
+		if err != nil {
+			return fmt.Errorf("expected hh:mm[:ss], got %q", words[0])
+		}
+		s.Start, s.After, s.Month, s.Day = sla.StartAt, d, 0, 0
+		if len(words) == 3 {
+			m, day, err := parseMonthDay(words[1], words[2])
+			if err != nil {
+				return err
+			}
+			s.Month, s.Day = m, day
+		}
+		return nil
+	case kw == "after":
+		if len(words) != 2 {
+			return fmt.Errorf("expected hh:mm:ss, got %q", strings.Join(words[1:], " "))
+		}
+		return parseStart(words[0], words[1], s)
+	case len(words) != 1:
+		return fmt.Errorf("expected %s, got %q", yamlStartTimes, v)
+	}
+	return parseStart(words[0], "", s)
+}
+
+// parseMonthDay parses a date "month day" or "day month", as IOS.
+func parseMonthDay(a, b string) (time.Month, int, error) {
+	m, isMonth := month(a)
+	dayWord := b
+	if !isMonth {
+		if m, isMonth = month(b); !isMonth {
+			return 0, 0, fmt.Errorf("expected a month name, got %q", b)
+		}
+		dayWord = a
+	}
+	n, err := limDay.parse(dayWord)
+	if err != nil || time.Date(2024, m, int(n), 0, 0, 0, 0, time.UTC).Month() != m {
+		return 0, 0, fmt.Errorf("expected a day of %s, got %q", m, dayWord)
+	}
+	return m, int(n), nil
+}
+
+// reactionKeys are the YAML keys of an operation's reactions, IOS's
+// global `ip sla reaction-configuration N ...` and `ip sla
+// reaction-trigger N T` lines written inside the operation:
+//
+//	reaction-configuration:
+//	  - react: timeout               # rtt, timeout, connectionLoss or verifyError
+//	    threshold-type: consecutive 3   # never (default), immediate, consecutive [N],
+//	                                 # xofy [X Y], average [N] (rtt only); N default 5
+//	    threshold-value: {upper: 300, lower: 100}   # ms, rtt only; default 5000 3000
+//	    action-type: trapAndTrigger  # none (default), trapOnly, triggerOnly, trapAndTrigger
+//	reaction-trigger: [2]            # or 2: operations to start on a trigger
+var reactionKeys = []string{"reaction-configuration", "reaction-trigger"}
+
+// reactions reads the reaction keys of an operation into op.
+func (y *yamlParser) reactions(f map[string]*yaml.Node, op *sla.Operation) bool {
+	good := true
+	at := map[sla.ReactElement]int{}
+	for _, n := range y.sequence(f["reaction-configuration"], "reaction-configuration") {
+		r, ok := y.reaction(n)
+		if !ok {
+			good = false
+			continue
+		}
+		if line, dup := at[r.Element]; dup {
+			y.errorf(n, "reaction-configuration: react %s given twice (first at line %d)", r.Element, line)
+			good = false
+			continue
+		}
+		at[r.Element] = deref(n).Line
+		op.Reactions = append(op.Reactions, r)
+	}
+	slices.SortFunc(op.Reactions, func(a, b sla.Reaction) int { return int(a.Element) - int(b.Element) })
+	if n := f["reaction-trigger"]; n != nil {
+		items := []*yaml.Node{n}
+		if deref(n).Kind == yaml.SequenceNode {
+			items = deref(n).Content
+		}
+		for _, it := range items {
+			t, ok := y.integer(deref(it), "reaction-trigger", limOperation)
+			switch {
+			case !ok:
+				good = false
+			case int(t) == op.ID:
+				y.errorf(it, "reaction-trigger: ip sla %d cannot trigger itself", t)
+				good = false
+			case !slices.Contains(op.Triggers, int(t)):
+				op.Triggers = append(op.Triggers, int(t))
+			}
+		}
+		slices.Sort(op.Triggers)
+	}
+	return good
+}
+
+// reaction reads one entry of reaction-configuration.
+func (y *yamlParser) reaction(n *yaml.Node) (sla.Reaction, bool) {
+	const what = "reaction-configuration"
+	f, ok := y.mapping(n, what, "react", "threshold-type", "threshold-value", "action-type")
+	if !ok {
+		return sla.Reaction{}, false
+	}
+	if f["react"] == nil {
+		y.errorf(n, "%s: missing react", what)
+		return sla.Reaction{}, false
+	}
+	const elements = "rtt, timeout, connectionLoss or verifyError"
+	v, ok := y.scalar(f["react"], "react", elements)
+	if !ok {
+		return sla.Reaction{}, false
+	}
+	el, known := sla.ParseReactElement(v)
+	if !known {
+		y.errorf(f["react"], "react: expected %s, got %q", elements, v)
+		return sla.Reaction{}, false
+	}
+	r := sla.NewReaction(el)
+	good := true
+	if t := f["threshold-type"]; t != nil {
+		v, ok := y.scalar(t, "threshold-type", "never, immediate, consecutive, xofy or average")
+		words, what := strings.Fields(v), "threshold-type"
+		if len(words) > 0 && slices.Contains([]string{"consecutive", "xofy", "average"}, strings.ToLower(words[0])) {
+			what += " " + strings.ToLower(words[0])
+		}
+		good = ok && y.check(t, what, parseThresholdType(words, v, &r))
+	}
+	if tv := f["threshold-value"]; tv != nil {
+		m, ok := y.mapping(tv, "threshold-value", "upper", "lower")
+		switch {
+		case !ok:
+			good = false
+		case el != sla.ReactRTT:
+			y.errorf(tv, "threshold-value: only for react rtt (%s takes no values)", el)
+			good = false
+		case m["upper"] == nil || m["lower"] == nil:
+			y.errorf(tv, "threshold-value: expected upper and lower")
+			good = false
+		default:
+			u, ok1 := y.integer(m["upper"], "upper", limReactMs)
+			l, ok2 := y.integer(m["lower"], "lower", limReactMs)
+			if ok1 && ok2 && l > u {
+				y.errorf(m["lower"], "threshold-value: the lower value %d is above the upper value %d", l, u)
+				ok2 = false
+			}
+			r.Upper, r.Lower = time.Duration(u)*time.Millisecond, time.Duration(l)*time.Millisecond
+			good = ok1 && ok2 && good
+		}
+	}
+	if a := f["action-type"]; a != nil {
+		const actions = "none, trapOnly, triggerOnly or trapAndTrigger"
+		v, ok := y.scalar(a, "action-type", actions)
+		found := false
+		for _, act := range []sla.ActionType{sla.ActionNone, sla.ActionTrapOnly, sla.ActionTriggerOnly, sla.ActionTrapAndTrigger} {
+			if ok && strings.EqualFold(act.String(), v) {
+				r.Action, found = act, true
+			}
+		}
+		if ok && !found {
+			y.errorf(a, "action-type: expected %s, got %q", actions, v)
+		}
+		good = found && good
+	}
+	return r, good
+}
+
+// parseThresholdType parses the words of a threshold-type value with the
+// IOS parser's rules.
+func parseThresholdType(words []string, v string, r *sla.Reaction) error {
+	const want = "never, immediate, consecutive [N], xofy [X Y] or average [N]"
+	if len(words) == 0 {
+		return fmt.Errorf("expected %s, got %q", want, v)
+	}
+	counts := make([]int, 0, 2)
+	for _, w := range words[1:] {
+		n, err := limReactCount.parse(w)
+		if err != nil {
+			return err
+		}
+		counts = append(counts, int(n))
+	}
+	maxCounts := 0
+	switch strings.ToLower(words[0]) {
+	case "never":
+		r.Type = sla.ThresholdNever
+	case "immediate":
+		r.Type = sla.ThresholdImmediate
+	case "consecutive":
+		r.Type, maxCounts = sla.ThresholdConsecutive, 1
+	case "xofy":
+		r.Type, maxCounts = sla.ThresholdXofY, 2
+	case "average":
+		if r.Element != sla.ReactRTT {
+			return fmt.Errorf("only for react rtt")
+		}
+		r.Type, maxCounts = sla.ThresholdAverage, 1
+	default:
+		return fmt.Errorf("expected %s, got %q", want, v)
+	}
+	if len(counts) > maxCounts {
+		return fmt.Errorf("expected %s, got %q", want, v)
+	}
+	if len(counts) > 0 {
+		r.Count = counts[0]
+	}
+	if len(counts) > 1 {
+		r.Of = counts[1]
+	}
+	return nil
+}
+
+// groupSchedule reads one entry of the top-level ip-sla-group-schedule
+// list, IOS's `ip sla group schedule G OPLIST schedule-period S [frequency
+// S] [life ...] [start-time ...] [ageout S]`:
+//
+//	ip-sla-group-schedule:
+//	  - group: 1                     # 1-65535
+//	    operations: 1-3,5            # or a list [1, 2, 3, 5]
+//	    schedule-period: 20          # seconds, required: starts spread evenly over it
+//	    frequency: 10                # seconds; default the schedule period
+//	    life: forever
+//	    start-time: now
+//	    ageout: 0
+func (y *yamlParser) groupSchedule(n *yaml.Node) {
+	const what = "ip-sla-group-schedule"
+	f, ok := y.mapping(n, what, "group", "operations", "schedule-period", "frequency", "life", "start-time", "ageout")
+	if !ok {
+		return
+	}
+	for _, k := range []string{"group", "operations", "schedule-period"} {
+		if f[k] == nil {
+			y.errorf(n, "%s: missing %s", what, k)
+			return
+		}
+	}
+	g, ok := y.integer(f["group"], "group", limGroup)
+	if !ok {
+		return
+	}
+	var ids []int
+	if ops := f["operations"]; ops.Kind == yaml.SequenceNode {
+		for _, it := range ops.Content {
+			v, ok := y.integer(deref(it), "operations", limOperation)
+			if !ok {
+				return
+			}
+			ids = append(ids, int(v))
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+	} else {
+		v, ok := y.scalar(ops, "operations", "a list of operations (e.g. 1-10,15)")
+		if !ok {
+			return
+		}
+		var err error
+		if ids, err = parseOpList(v); !y.check(ops, "operations", err) {
+			return
+		}
+	}
+	if len(ids) == 0 {
+		y.errorf(f["operations"], "operations: expected a list of operations (e.g. 1-10,15), got an empty list")
+		return
+	}
+	s := sla.Schedule{Scheduled: true, Life: sla.DefaultLife, Group: int(g)}
+	good := y.duration(f["schedule-period"], "schedule-period", limFrequency, time.Second, &s.GroupPeriod)
+	good = y.duration(f["frequency"], "frequency", limFrequency, time.Second, &s.GroupFrequency) && good
+	if !y.scheduleKeys(f, &s) || !good {
+		return
+	}
+	for _, id := range ids {
+		op := y.b.ops[id]
+		switch {
+		case op == nil:
+			y.errorf(f["operations"], "%s: ip sla %d is not defined", what, id)
+			return
+		case op.Schedule.Scheduled:
+			y.errorf(f["operations"], "%s: ip sla %d is already scheduled at line %d", what, id, y.b.pos.schedule[id].Line)
+			return
+		}
+	}
+	for i, id := range ids {
+		if y.b.broken[id] {
+			continue
+		}
+		sch := s
+		sch.GroupOffset = s.GroupPeriod * time.Duration(i) / time.Duration(len(ids))
+		y.b.ops[id].Schedule, y.b.pos.schedule[id] = sch, y.pos(n)
+	}
 }

@@ -39,6 +39,7 @@ with ? for help: "ipslactl show ip sla ?"):
   show running-config
   show debugging
   clear ip sla counters          (root)
+  ip sla restart N               (root) restart an active entry: clear its statistics, start now
   reload                         (root) re-read the configuration file
   debug all | undebug all        (root) log level debug / back to -log-level
 

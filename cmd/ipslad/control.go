@@ -74,6 +74,7 @@ var help = map[string]string{
 	"debugging":      "State of each debugging option",
 	"clear":          "Reset functions",
 	"counters":       "Clear IPSLA statistics counters",
+	"restart":        "Restart an active entry: clear its statistics, start again now",
 	"set":            "Set the state of a stub object",
 	"up":             "Up",
 	"down":           "Down",
@@ -86,6 +87,7 @@ var help = map[string]string{
 	"<cr>":           "",
 	"no":             "Negate a command",
 	" track":         "Set the state of a stub object (track N set up|down)",
+	" ip":            "IP SLA commands (ip sla restart N)",
 	"track summary":  "Summary of track objects",
 	"debug all":      "Enable all debugging (log level debug)",
 	"undebug all":    "Disable all debugging (back to -log-level)",
@@ -202,6 +204,7 @@ var commands = []command{
 		d.sched.ClearCounters()
 		return message(""), nil
 	}},
+	{words: words("ip sla restart " + slaID), root: true, run: restartSLA},
 	{words: words("track " + trackID + " set up"), root: true, run: setStub(track.Up)},
 	{words: words("track " + trackID + " set down"), root: true, run: setStub(track.Down)},
 	{words: words("debug all"), root: true, run: func(d *daemon, _ []int) (reply, error) {
@@ -237,6 +240,19 @@ func setStub(s track.State) func(*daemon, []int) (reply, error) {
 		}
 		return message(""), nil
 	}
+}
+
+// restartSLA is `ip sla restart N`: in the event loop, so that it cannot
+// interleave with a reload, an active entry's statistics and reaction
+// states are cleared and its schedule starts again now. As IOS (MIB
+// restart(7)), only an active entry can be restarted.
+func restartSLA(d *daemon, n []int) (reply, error) {
+	done := make(chan bool, 1)
+	d.inLoop(func() { done <- d.sched.Restart(n[0]) })
+	if !<-done {
+		return reply{}, fmt.Errorf("%% IP SLA entry %d is not active: only an active entry can be restarted", n[0])
+	}
+	return message(""), nil
 }
 
 func undebug(d *daemon, _ []int) (reply, error) {

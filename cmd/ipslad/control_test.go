@@ -102,6 +102,7 @@ func TestControlGolden(t *testing.T) {
 			{"help-statistics-n", "sh ip sla stat 101 ?", ""},
 			{"help-track", "show track ?", ""},
 			{"help-unknown", "show foo ?", ""},
+			{"help-ip-sla", "ip sla ?", ""},
 			{"json-sla-statistics", "show ip sla statistics | json", ""},
 			{"json-sla-summary", "show ip sla summary | json", ""},
 			{"json-sla-configuration", "show ip sla configuration 101 | json", ""},
@@ -151,6 +152,8 @@ func TestMatch(t *testing.T) {
 		{"sh ip r t", "show ip route track-table"},
 		{"sh deb", "show debugging"},
 		{"cl ip sla c", "clear ip sla counters"},
+		{"ip sla rest 5", "ip sla restart <1-2147483647>"},
+		{"ip sla restart 0", "% Invalid"},
 		{"rel", "reload"},
 		{"und a", "undebug all"},
 		{"no deb all", "no debug all"},
@@ -188,7 +191,7 @@ func testDaemon(t *testing.T) *daemon {
 
 func TestRootOnly(t *testing.T) {
 	d := testDaemon(t)
-	for _, line := range []string{"reload", "clear ip sla counters", "debug all", "undebug all"} {
+	for _, line := range []string{"reload", "clear ip sla counters", "ip sla restart 101", "debug all", "undebug all"} {
 		if out := d.executeAs(line, false); !strings.HasPrefix(out, "% Permission denied") {
 			t.Errorf("%q as non-root: %q", line, out)
 		}
@@ -390,4 +393,60 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestRestart: `ip sla restart N` clears an active entry's statistics and
+// starts it again at once; an entry that is not active is refused, as IOS.
+func TestRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		probes := &switchable{code: map[string]sla.ReturnCode{"10.0.0.10": sla.CodeOK, "10.0.1.10": sla.CodeTimeout}}
+		d, cancel, done := startDaemon(t, goldenConfig, newFakeKernel(), probes)
+		defer func() { cancel(); <-done }()
+		time.Sleep(3500 * time.Millisecond)
+		synctest.Wait()
+		stats := func(id int) sla.Stats {
+			for _, st := range d.sched.Snapshot() {
+				if st.ID == id {
+					return st
+				}
+			}
+			t.Fatalf("ip sla %d: no statistics", id)
+			return sla.Stats{}
+		}
+		before := stats(102)
+		if before.Runs < 3 || before.Failures < 3 {
+			t.Fatalf("before restart: %d runs, %d failures; want at least 3 each", before.Runs, before.Failures)
+		}
+		other := stats(101).Runs
+		at := time.Now()
+		if out := d.execute("ip sla rest 102"); out != "" {
+			t.Fatalf("ip sla restart 102: %q", out)
+		}
+		if st := stats(102); st.Runs != 0 || st.Failures != 0 {
+			t.Errorf("right after restart: %d runs, %d failures; want cleared", st.Runs, st.Failures)
+		}
+		time.Sleep(600 * time.Millisecond) // the restarted run times out at +500 ms
+		synctest.Wait()
+		after := stats(102)
+		if after.Runs != 1 || after.Failures != 1 || !after.Reset.Equal(at) || after.State != sla.StateActive {
+			t.Errorf("after restart: %d runs, %d failures, reset %v (want 1, 1, %v), state %v",
+				after.Runs, after.Failures, after.Reset, at, after.State)
+		}
+		if got := stats(101).Runs; got < other {
+			t.Errorf("restart of 102 touched 101: %d runs, had %d", got, other)
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if got := stats(102).Runs; got != 3 {
+			t.Errorf("2.6 s after restart: %d runs, want 3 (runs at +0, +1, +2 s)", got)
+		}
+		for _, line := range []string{"ip sla restart 103", "ip sla restart 7"} {
+			if out := d.execute(line); !strings.HasPrefix(out, "% IP SLA entry") || !strings.Contains(out, "is not active") {
+				t.Errorf("%s: %q", line, out)
+			}
+		}
+		if out := d.execute("ip sla restart 7 | json"); !strings.HasPrefix(out, `{"error"`) {
+			t.Errorf("json error: %q", out)
+		}
+	})
 }

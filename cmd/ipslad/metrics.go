@@ -48,7 +48,7 @@ type metrics struct {
 	reloadError string
 	seen        map[string]bool // sla labels of the per-result series
 
-	latestCode, lateness, latestRTT, trackUp, trackChanges,
+	latestCode, lateness, latestRTT, traps, trackUp, trackChanges,
 	routeDesired, routeInstalled, reloadSuccess, reloadTime, reloadsTotal, buildInfo *prometheus.Desc
 }
 
@@ -73,6 +73,10 @@ func newMetrics(d *daemon, k lister) *metrics {
 	m.latestCode = desc("ipslad_sla_latest_return_code", "1 for the return code of the operation's latest run.", "sla", "code")
 	m.lateness = desc("ipslad_sla_start_lateness_seconds", "How late the latest run started after its scheduled time.", "sla")
 	m.latestRTT = desc("ipslad_sla_latest_rtt_seconds", "RTT of the latest run, when it completed.", "sla")
+	// Per operation only: sla.Stats counts traps per operation, not per
+	// reaction element. It restarts from 0 on clear ip sla counters and
+	// ip sla restart, as a counter reset.
+	m.traps = desc("ipslad_sla_reaction_traps_total", "Reaction events (occurred and cleared) of the operation's reactions with a trap action.", "sla")
 	m.trackUp = desc("ipslad_track_up", "1 when the track object is Up.", "track")
 	m.trackChanges = desc("ipslad_track_changes_total", "State changes of the track object.", "track")
 	m.routeDesired = desc("ipslad_route_desired", "1 when the tracked statics call for this kernel route (prefix, metric).", "prefix", "metric")
@@ -132,7 +136,7 @@ func (m *metrics) reloaded(err error, ops []sla.Operation) {
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.rtt.Describe(ch)
 	m.codes.Describe(ch)
-	for _, d := range []*prometheus.Desc{m.latestCode, m.lateness, m.latestRTT, m.trackUp, m.trackChanges,
+	for _, d := range []*prometheus.Desc{m.latestCode, m.lateness, m.latestRTT, m.traps, m.trackUp, m.trackChanges,
 		m.routeDesired, m.routeInstalled, m.reloadSuccess, m.reloadTime, m.reloadsTotal, m.buildInfo} {
 		ch <- d
 	}
@@ -153,6 +157,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		if st.Latest.Code.Completed() {
 			gauge(m.latestRTT, st.Latest.RTT.Seconds(), id)
 		}
+		ch <- prometheus.MustNewConstMetric(m.traps, prometheus.CounterValue, float64(st.Traps), id)
 	}
 	for _, st := range m.d.table.Snapshot(time.Now()) {
 		id := strconv.Itoa(st.ID)
