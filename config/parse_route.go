@@ -256,8 +256,8 @@ func (p *parser) backendLine() {
 			if !ok {
 				return
 			}
-			if err := checkWord(n.text); err != nil || strings.ContainsAny(n.text, "/\\") || strings.HasPrefix(n.text, "-") {
-				p.errorf(p.at(n), "%s frr pathspace: invalid name %q", what, n.text)
+			if !frrWord(n.text) {
+				p.errorf(p.at(n), "%s frr pathspace: invalid name %q (letters, digits and _.:@- only)", what, n.text)
 				return
 			}
 			be.Pathspace = n.text
@@ -284,13 +284,34 @@ func (be RouteBackend) String() string {
 	return s
 }
 
+// frrWord reports whether s is a name the FRR backend puts into a vtysh
+// command or argument as one word (package frr's rule): letters, digits
+// and "_.:@-", 1-64 characters, not starting with "-"; and not "." or
+// "..", which as a pathspace would name another directory.
+func frrWord(s string) bool {
+	if s == "" || len(s) > 64 || s[0] == '-' || s == "." || s == ".." {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_.:@-", c)) {
+			return false
+		}
+	}
+	return true
+}
+
 // checkBackend refuses, with the FRR backend, a route whose tag is outside
-// the owned range: ipslad would not recognise it as its own in FRR.
+// the owned range (ipslad would not recognise it as its own in FRR), or
+// whose interface name FRR's backend would refuse at run time.
 func (b *builder) checkBackend() {
 	if !b.backend.FRR {
 		return
 	}
 	for i, r := range b.routes {
+		if r.Interface != "" && !frrWord(r.Interface) {
+			b.errs.Add(b.pos.route[i], "%s route: interface %q: with `ipslad route backend frr` an interface name may hold only letters, digits and _.:@- (it goes into a vtysh command)",
+				strings.Fields(r.String())[0], r.Interface)
+		}
 		if r.Tag < b.backend.TagLow || r.Tag > b.backend.TagHigh {
 			b.errs.Add(b.pos.route[i], "%s: with `ipslad route backend frr` every route needs a tag in %d-%d (ipslad owns the FRR statics with those tags)",
 				strings.Fields(r.String())[0]+" route", b.backend.TagLow, b.backend.TagHigh)
@@ -351,8 +372,8 @@ func (y *yamlParser) routeBackend(n *yaml.Node) {
 		if !ok {
 			return
 		}
-		if err := checkWord(s); err != nil || strings.ContainsAny(s, "/\\") || strings.HasPrefix(s, "-") {
-			y.errorf(pn, "%s pathspace: invalid name %q", what, s)
+		if !frrWord(s) {
+			y.errorf(pn, "%s pathspace: invalid name %q (letters, digits and _.:@- only)", what, s)
 			return
 		}
 		be.Pathspace = s

@@ -83,9 +83,10 @@ func configure(ctx context.Context, cli Cli, cmds []string) error {
 }
 
 // checkWord accepts a name FRR takes as one word: letters, digits and
-// "_.:@-", 1-64 characters, not starting with "-".
+// "_.:@-", 1-64 characters, not starting with "-", and not "." or ".."
+// (as a pathspace, another directory).
 func checkWord(s, what string) error {
-	if s == "" || len(s) > 64 || s[0] == '-' {
+	if s == "" || len(s) > 64 || s[0] == '-' || s == "." || s == ".." {
 		return fmt.Errorf("invalid %s %q", what, s)
 	}
 	for _, c := range s {

@@ -165,6 +165,12 @@ func (c checker) quick(msg []byte, id uint16) (ReturnCode, string, bool) {
 			}
 			l := int(msg[off])
 			if l&0xC0 == 0xC0 {
+				// Only a pointer to the question's name (offset 12, checked
+				// above) is known good here; any other may loop or point
+				// out of the message: the full path judges it.
+				if off+1 >= len(msg) || int(binary.BigEndian.Uint16(msg[off:])&0x3FFF) != 12 {
+					return CodeUnknown, "", false
+				}
 				off += 2
 				break
 			}

@@ -126,6 +126,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		log.Warn(w.Error())
 	}
+	for _, w := range unsafePaths(o.file, o.socket) {
+		log.Warn(w + ": other users can change what ipslad does")
+	}
+	if status, err := os.ReadFile("/proc/self/status"); err == nil && lacksNetAdmin(string(status)) {
+		log.Error("running without CAP_NET_ADMIN: the kernel will refuse every route (run as root, or grant CAP_NET_ADMIN and CAP_NET_RAW)")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
