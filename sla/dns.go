@@ -140,9 +140,9 @@ func (p *dnsProbe) Run(ctx context.Context) Outcome {
 		fail Outcome
 	)
 	if p.local != nil {
-		resp, rtt, fail = p.runOwnSocket(ctx, start)
+		resp, rtt, fail = p.runOwnSocket(ctx)
 	} else {
-		resp, rtt, fail = p.runShared(ctx, start)
+		resp, rtt, fail = p.runShared(ctx)
 	}
 	if resp == nil {
 		return fail
@@ -163,14 +163,15 @@ func (p *dnsProbe) packed(id uint16) []byte {
 }
 
 // runShared queries over the shared socket of p's source address.
-func (p *dnsProbe) runShared(ctx context.Context, start time.Time) (*dns.Msg, time.Duration, Outcome) {
+// The RTT runs from the send, after the socket is ready.
+func (p *dnsProbe) runShared(ctx context.Context) (*dns.Msg, time.Duration, Outcome) {
 	w := &waiter{ch: make(chan delivery, 4)}
 	m, id, err := registerAny(p.src, p.device, p.server, w)
 	if err != nil {
 		return nil, 0, Outcome{Code: CodeError, Detail: err.Error()}
 	}
 	defer m.unregister(p.server, id)
-	start = time.Now()
+	start := time.Now()
 	if _, err := m.conn.WriteToUDPAddrPort(p.packed(id), p.server); err != nil {
 		return nil, 0, sendError(err)
 	}
@@ -192,7 +193,7 @@ func (p *dnsProbe) runShared(ctx context.Context, start time.Time) (*dns.Msg, ti
 }
 
 // runOwnSocket queries from a socket of its own, bound to source-port.
-func (p *dnsProbe) runOwnSocket(ctx context.Context, start time.Time) (*dns.Msg, time.Duration, Outcome) {
+func (p *dnsProbe) runOwnSocket(ctx context.Context) (*dns.Msg, time.Duration, Outcome) {
 	d := net.Dialer{LocalAddr: p.local, Control: sockOpts{device: p.device, reuseAddr: true}.control}
 	conn, err := d.DialContext(ctx, "udp", p.server.String())
 	if err != nil {
@@ -207,7 +208,7 @@ func (p *dnsProbe) runOwnSocket(ctx context.Context, start time.Time) (*dns.Msg,
 	defer stop()
 
 	id := randomID()
-	start = time.Now()
+	start := time.Now()
 	if _, err := conn.Write(p.packed(id)); err != nil {
 		return nil, 0, sendError(err)
 	}

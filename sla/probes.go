@@ -21,11 +21,10 @@ import (
 // sockOpts are the socket options every probe type applies: the device
 // (VRF or source-interface) to bind to and the TOS byte.
 type sockOpts struct {
-	device     string
-	tos        uint8
-	reuseAddr  bool // a fixed source port: rebind despite TIME_WAIT
-	v6         bool
-	controlErr error
+	device    string
+	tos       uint8
+	reuseAddr bool // a fixed source port: rebind despite TIME_WAIT
+	v6        bool
 }
 
 func optsFor(op Operation, v6 bool) sockOpts {
