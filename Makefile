@@ -31,7 +31,7 @@ install: build
 	install -d -m 0755 $(DESTDIR)$(ETCDIR)
 	test -e $(DESTDIR)$(ETCDIR)/ipslad.cfg || install -m 0644 packaging/ipslad.cfg $(DESTDIR)$(ETCDIR)/ipslad.cfg
 	test -e $(DESTDIR)/etc/default/ipslad || install -D -m 0644 packaging/default $(DESTDIR)/etc/default/ipslad
-	@echo "installed; create the socket group once: addgroup --system ipslad; then systemctl daemon-reload"
+	@echo "installed; create the user once: addgroup --system ipslad; adduser --system --ingroup ipslad --no-create-home ipslad; then systemctl daemon-reload"
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipslad $(DESTDIR)$(BINDIR)/ipslactl $(DESTDIR)$(UNITDIR)/ipslad.service
