@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ipslad/ipslad/route"
@@ -73,7 +74,16 @@ func TestSeedIsCanonical(t *testing.T) {
 
 // TestTwins checks that each .cfg file and its .yaml twin give one model.
 func TestTwins(t *testing.T) {
-	for _, name := range []string{"testdata/seed", "testdata/full", "testdata/tracks", "testdata/schedules", "testdata/groups", "testdata/reactions", "../examples/seed"} {
+	names := []string{"testdata/seed", "testdata/full", "testdata/tracks", "testdata/schedules", "testdata/groups", "testdata/reactions"}
+	// Every example with a YAML twin, so the examples cannot drift apart.
+	twins, err := filepath.Glob("../examples/*.yaml")
+	if err != nil || len(twins) == 0 {
+		t.Fatalf("no YAML examples found: %v", err)
+	}
+	for _, y := range twins {
+		names = append(names, strings.TrimSuffix(y, ".yaml"))
+	}
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			cfg, err := Load(name + ".cfg")
 			if err != nil {

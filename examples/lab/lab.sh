@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # lab.sh - an anycast DNS lab for ipslad on one Linux machine.
 #
-#   sudo examples/lab/lab.sh            interactive: live status line, keys to break things
-#   sudo examples/lab/lab.sh --demo     scripted failover + recovery, exits 0 on success
-#   sudo examples/lab/lab.sh --cleanup  remove what a killed (SIGKILL) run left behind
+#   sudo examples/lab/lab.sh [--igp bgp|ospf|eigrp]           interactive: live status, keys
+#   sudo examples/lab/lab.sh [--igp bgp|ospf|eigrp] --demo    scripted failover + recovery, exit 0 = pass
+#   sudo examples/lab/lab.sh --cleanup                        remove what a SIGKILLed run left
 #
 # Topology (every box is a network namespace named ipslab-<name>):
 #
-#   client --- core --- edge1 --- dns1     dns1, dns2: 192.0.2.53/32 on lo (anycast)
-#                  \                       edge1, edge2: ipslad probes its DNS server and
-#                   --- edge2 --- dns2     installs 192.0.2.53/32 (proto 200) while it answers;
-#                                          FRR redistributes it to core over eBGP.
+#   client --- core --- edge1 --- dns1     dns1, dns2: 192.0.2.53/32 and 2001:db8:53::53/128 on lo
+#                  \                       edge1, edge2: ipslad probes its DNS server and installs
+#                   --- edge2 --- dns2     both anycast routes (proto 200) while it answers; FRR
+#                                          redistributes them to core (eBGP, OSPF or EIGRP).
 #
+# --igp eigrp: FRR's eigrpd (8.4 in Debian 12; still so in 10.3) forms adjacencies but never
+# redistributes, so the lab detects that the route does not reach core and exits 3.
 # See examples/lab/README.md. Needs root, iproute2, frr, nsd, dnsutils (installed with apt-get
 # when missing) and Go to build ipslad/ipslactl (or IPSLAD=/path IPSLACTL=/path prebuilt).
 set -euo pipefail
@@ -20,22 +22,42 @@ P=ipslab-                             # namespace and FRR pathspace prefix
 WORK=${IPSLAB_DIR:-/tmp/ipslab}       # everything the lab writes lives here
 STEP_TIMEOUT=60                       # seconds, per --demo step
 ANYCAST=192.0.2.53
+ANYCAST6=2001:db8:53::53
 PROTO=200                             # kernel route protocol ipslad marks its routes with
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
 FRRBIN=/usr/lib/frr
 
 MODE=interactive
-case "${1:-}" in
-"") ;;
---demo) MODE=demo ;;
---cleanup) MODE=cleanup ;;
--h | --help)
-	sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-	exit 0
-	;;
+IGP=bgp
+while (($#)); do
+	case $1 in
+	--demo) MODE=demo ;;
+	--cleanup) MODE=cleanup ;;
+	--igp)
+		[[ $# -ge 2 ]] || {
+			echo "--igp needs bgp, ospf or eigrp" >&2
+			exit 2
+		}
+		IGP=$2
+		shift
+		;;
+	--igp=*) IGP=${1#--igp=} ;;
+	-h | --help)
+		sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "usage: $0 [--igp bgp|ospf|eigrp] [--demo] | --cleanup | --help" >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+case $IGP in
+bgp | ospf | eigrp) ;;
 *)
-	echo "usage: $0 [--demo | --cleanup | --help]" >&2
+	echo "lab.sh: --igp $IGP: expected bgp, ospf or eigrp" >&2
 	exit 2
 	;;
 esac
@@ -63,6 +85,9 @@ CREATED_NS=()
 CREATED_DIRS=()
 IPSLAD_PIDS=()
 CREATED_WORK=0
+FRR_STATE_FILES=(/var/run/frr/ospfd-gr.json /var/run/frr/ospf6d-gr.json /var/run/frr/ospf6d-at-seq-no.dat)
+declare -A FRR_STATE_BEFORE=()
+for f in "${FRR_STATE_FILES[@]}"; do [[ -e $f ]] && FRR_STATE_BEFORE[$f]=1; done
 CREATED_RUNFRR=0
 STTY_SAVED=""
 
@@ -99,7 +124,7 @@ cleanup() {
 	# ipslad first: on SIGTERM it withdraws its routes.
 	for pid in "${IPSLAD_PIDS[@]}"; do stop_pid "$pid"; done
 	if [[ $CREATED_WORK == 1 ]]; then
-		for f in "$WORK"/dns*/nsd.pid "$WORK"/*/frr/bgpd.pid "$WORK"/*/frr/zebra.pid; do
+		for f in "$WORK"/dns*/nsd.pid "$WORK"/*/frr/{bgpd,ospfd,ospf6d,eigrpd}.pid "$WORK"/*/frr/zebra.pid; do
 			[[ -e $f ]] && stop_pidfile "$f"
 		done
 	fi
@@ -113,6 +138,11 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	for f in "${CREATED_DIRS[@]}"; do rm -rf -- "$f"; done
+	# ospfd and ospf6d write their graceful-restart state to /var/run/frr itself,
+	# whatever the pathspace: remove the files that were not there before.
+	for f in "${FRR_STATE_FILES[@]}"; do
+		[[ -e $f && ${FRR_STATE_BEFORE[$f]:-0} == 0 ]] && rm -f -- "$f"
+	done
 	[[ $CREATED_RUNFRR == 1 ]] && rmdir /var/run/frr 2>/dev/null
 	[[ $CREATED_WORK == 1 ]] && rm -rf -- "$WORK"
 	exit "$rc"
@@ -188,12 +218,17 @@ link() {
 	ip -n "$P$2" link set "$1" up
 }
 
-addr() { ip -n "$P$1" addr add "$3" dev "$2"; } # addr NODE IF CIDR
+addr() { ip -n "$P$1" addr add "$3" dev "$2"; }        # addr NODE IF CIDR
+addr6() { ip -n "$P$1" addr add "$3" dev "$2" nodad; } # addr6 NODE IF CIDR6
 
 topology() {
 	say "creating namespaces ${P}{client,core,edge1,edge2,dns1,dns2}"
 	local n
-	for n in client core edge1 edge2 dns1 dns2; do add_ns "$n"; done
+	for n in client core edge1 edge2 dns1 dns2; do
+		add_ns "$n"
+		# Keep IPv6 addresses when a link goes down (key l/L), as IPv4 does.
+		nsx "$n" sysctl -qw net.ipv6.conf.all.keep_addr_on_down=1 net.ipv6.conf.default.keep_addr_on_down=1
+	done
 	link client core
 	link core edge1
 	link core edge2
@@ -213,22 +248,54 @@ topology() {
 	addr dns1 lo $ANYCAST/32
 	addr dns2 lo $ANYCAST/32
 
+	# IPv6: the same plan under 2001:db8::/32 (nodad: usable at once).
+	addr6 client core 2001:db8:9::2/64
+	addr6 core client 2001:db8:9::1/64
+	addr6 core edge1 2001:db8:99:1::1/64
+	addr6 edge1 core 2001:db8:99:1::2/64
+	addr6 core edge2 2001:db8:99:2::1/64
+	addr6 edge2 core 2001:db8:99:2::2/64
+	addr6 edge1 dns1 2001:db8:1::1/64
+	addr6 dns1 edge1 2001:db8:1::10/64
+	addr6 edge2 dns2 2001:db8:2::1/64
+	addr6 dns2 edge2 2001:db8:2::10/64
+	addr6 dns1 lo $ANYCAST6/128
+	addr6 dns2 lo $ANYCAST6/128
+
 	ip -n "${P}client" route add default via 10.9.0.1
 	ip -n "${P}dns1" route add default via 10.0.1.1
 	ip -n "${P}dns2" route add default via 10.0.2.1
-	for n in core edge1 edge2; do nsx "$n" sysctl -qw net.ipv4.ip_forward=1; done
+	ip -n "${P}client" -6 route add default via 2001:db8:9::1
+	ip -n "${P}dns1" -6 route add default via 2001:db8:1::1
+	ip -n "${P}dns2" -6 route add default via 2001:db8:2::1
+	for n in core edge1 edge2; do
+		nsx "$n" sysctl -qw net.ipv4.ip_forward=1
+		nsx "$n" sysctl -qw net.ipv6.conf.all.forwarding=1
+	done
 }
 
 # ---------------------------------------------------------------- FRR
-frr_conf() { # frr_conf NODE: print the node's frr.conf
-	local log=$WORK/$1/frr/frr.log
+# The prefix lists and route maps come before the router blocks: bgpd resolves
+# a route map named by "redistribute ... route-map" at once only when it exists
+# while the config is read (otherwise it waits for its 5 s route-map timer).
+frr_policy() { # frr_policy METRIC: prefix lists and route maps of an edge
+	cat <<EOF
+ip prefix-list ANYCAST seq 5 permit 192.0.2.0/24 ge 32
+ipv6 prefix-list ANYCAST6 seq 5 permit 2001:db8:53::/48 ge 128
+route-map ANYCAST permit 10
+ match ip address prefix-list ANYCAST
+ set metric $1
+route-map ANYCAST6 permit 10
+ match ipv6 address prefix-list ANYCAST6
+ set metric $1
+!
+EOF
+}
+
+frr_conf_bgp() { # frr_conf_bgp NODE
 	case $1 in
 	core)
 		cat <<EOF
-frr defaults traditional
-hostname core
-log file $log
-!
 router bgp 65000
  bgp router-id 10.99.0.1
  no bgp ebgp-requires-policy
@@ -242,6 +309,11 @@ router bgp 65000
  address-family ipv4 unicast
   network 10.9.0.0/24
  exit-address-family
+ address-family ipv6 unicast
+  network 2001:db8:9::/64
+  neighbor 10.99.1.2 activate
+  neighbor 10.99.2.2 activate
+ exit-address-family
 !
 EOF
 		;;
@@ -252,14 +324,6 @@ EOF
 			prepend="  neighbor 10.99.2.1 route-map BACKUP out"
 		fi
 		cat <<EOF
-frr defaults traditional
-hostname edge$i
-log file $log
-!
-ip prefix-list ANYCAST seq 5 permit 192.0.2.0/24 ge 32
-route-map ANYCAST permit 10
- match ip address prefix-list ANYCAST
-!
 route-map BACKUP permit 10
  set as-path prepend 6500$i 6500$i
 !
@@ -274,14 +338,117 @@ router bgp 6500$i
   redistribute kernel route-map ANYCAST
 $prepend
  exit-address-family
+ address-family ipv6 unicast
+  neighbor 10.99.$i.1 activate
+  redistribute kernel route-map ANYCAST6
+$prepend
+ exit-address-family
 !
 EOF
 		;;
 	esac
 }
 
-start_frr() { # start_frr NODE: zebra + bgpd with pathspace ipslab-NODE
-	local n=$1 d=$WORK/$1/frr run=/var/run/frr/$P$1 i
+# OSPF: ospfd (IPv4) and ospf6d (IPv6), point-to-point links with hello 1
+# dead 3, SPF throttle 0/50/500 ms. The edges redistribute ipslad's kernel
+# routes as external type-1 routes, edge1 with metric 10 and edge2 with 100,
+# so core prefers dns1 while edge1 advertises it.
+frr_conf_ospf() { # frr_conf_ospf NODE
+	local ifs rid nets
+	case $1 in
+	core)
+		ifs="edge1 edge2"
+		rid=10.99.0.1
+		nets=" network 10.99.1.0/30 area 0
+ network 10.99.2.0/30 area 0
+ network 10.9.0.0/24 area 0
+ passive-interface client"
+		;;
+	edge1 | edge2)
+		ifs=core
+		rid=10.99.${1#edge}.2
+		nets=" network 10.99.${1#edge}.0/30 area 0
+ redistribute kernel route-map ANYCAST"
+		;;
+	esac
+	local i
+	for i in $ifs; do
+		cat <<EOF
+interface $i
+ ip ospf network point-to-point
+ ip ospf hello-interval 1
+ ip ospf dead-interval 3
+ ipv6 ospf6 area 0
+ ipv6 ospf6 network point-to-point
+ ipv6 ospf6 hello-interval 1
+ ipv6 ospf6 dead-interval 3
+!
+EOF
+	done
+	[[ $1 == core ]] && printf 'interface client\n ipv6 ospf6 area 0\n ipv6 ospf6 passive\n!\n'
+	cat <<EOF
+router ospf
+ ospf router-id $rid
+ timers throttle spf 0 50 500
+ timers lsa min-arrival 0
+$nets
+!
+router ospf6
+ ospf6 router-id $rid
+ timers throttle spf 0 50 500
+ timers lsa min-arrival 0
+EOF
+	[[ $1 != core ]] && echo " redistribute kernel route-map ANYCAST6"
+	echo "!"
+}
+
+# EIGRP as in the seed: FRR's eigrpd. FRR 8.4's eigrpd accepts
+# "redistribute kernel" but never redistributes (its handler is empty), so
+# the lab detects that the route does not reach core.
+frr_conf_eigrp() { # frr_conf_eigrp NODE
+	case $1 in
+	core)
+		cat <<EOF
+router eigrp 100
+ eigrp router-id 10.99.0.1
+ network 10.99.1.0/30
+ network 10.99.2.0/30
+ network 10.9.0.0/24
+!
+EOF
+		;;
+	edge1 | edge2)
+		local i=${1#edge} delay=10
+		[[ $i == 2 ]] && delay=1000
+		cat <<EOF
+router eigrp 100
+ eigrp router-id 10.99.$i.2
+ network 10.99.$i.0/30
+ redistribute kernel metric 1000000 $delay 255 1 1500
+!
+EOF
+		;;
+	esac
+}
+
+frr_conf() { # frr_conf NODE: print the node's frr.conf for $IGP
+	local metric=10
+	[[ $1 == edge2 ]] && metric=100
+	printf 'frr defaults traditional\nhostname %s\nlog file %s\n!\n' "$1" "$WORK/$1/frr/frr.log"
+	[[ $1 != core ]] && frr_policy "$metric"
+	"frr_conf_$IGP" "$1"
+}
+
+frr_daemons() { # the protocol daemons of $IGP
+	case $IGP in
+	bgp) echo bgpd ;;
+	ospf) echo ospfd ospf6d ;;
+	eigrp) echo eigrpd ;;
+	esac
+}
+
+start_frr() { # start_frr NODE: zebra + the IGP's daemons with pathspace ipslab-NODE
+	local n=$1 d=$WORK/$1/frr run=/var/run/frr/$P$1 i dm
 	mkdir -p "$d"
 	frr_conf "$n" >"$d/frr.conf"
 	chown -R frr:frr "$d"
@@ -300,7 +467,10 @@ start_frr() { # start_frr NODE: zebra + bgpd with pathspace ipslab-NODE
 		sleep 0.1
 	done
 	[[ -S $run/zserv.api ]] || die "zebra in $P$n did not start (see $d/frr.log)"
-	nsx "$n" "$FRRBIN/bgpd" -d -N "$P$n" -f "$d/frr.conf" -i "$d/bgpd.pid" </dev/null 2>>"$d/stderr.log"
+	for dm in $(frr_daemons); do
+		[[ -x $FRRBIN/$dm ]] || die "$FRRBIN/$dm missing (package frr)"
+		nsx "$n" "$FRRBIN/$dm" -d -N "$P$n" -f "$d/frr.conf" -i "$d/$dm.pid" </dev/null 2>>"$d/stderr.log"
+	done
 }
 
 vty() { # vty NODE COMMAND
@@ -315,6 +485,8 @@ nsd_setup() { # nsd_setup N: config and zone for dnsN
 server:
   ip-address: $ANYCAST
   ip-address: 10.0.$i.10
+  ip-address: $ANYCAST6
+  ip-address: 2001:db8:$i::10
   port: 53
   server-count: 1
   username: ""
@@ -343,6 +515,7 @@ EOF
 @        IN NS  ns.example.com.
 ns       IN A   $ANYCAST
 anycast  IN A   $ANYCAST
+anycast  IN AAAA $ANYCAST6
 anycast  IN TXT "dns$i"
 whoami   IN TXT "dns$i 10.0.$i.10 behind edge$i"
 EOF
@@ -376,15 +549,20 @@ nsd_stop() {
 # blackhole N on|off: dnsN still receives queries and probes but its answers are
 # dropped (toward its edge's address and toward everything behind it), so the
 # probes time out instead of being refused.
+link_down() { [[ $(ip -n "${P}core" -o link show "edge$1" 2>/dev/null) != *"state UP"* ]]; }
 blackholed() { [[ -n $(ip -n "${P}dns$1" route show type blackhole 2>/dev/null) ]]; }
 blackhole() {
 	local ns=${P}dns$1 edge=10.0.$1.1
 	if [[ $2 == on ]]; then
 		ip -n "$ns" route add blackhole "$edge/32"
 		ip -n "$ns" route replace blackhole default
+		ip -n "$ns" -6 route add blackhole "2001:db8:$1::1/128"
+		ip -n "$ns" -6 route replace blackhole default
 	else
 		ip -n "$ns" route del blackhole "$edge/32" 2>/dev/null || true
 		ip -n "$ns" route replace default via "$edge"
+		ip -n "$ns" -6 route del blackhole "2001:db8:$1::1/128" 2>/dev/null || true
+		ip -n "$ns" -6 route replace default via "2001:db8:$1::1"
 	fi
 }
 
@@ -401,6 +579,7 @@ ip sla 101
 ip sla schedule 101 life forever start-time now
 track 101 ip sla 101
 ip route $ANYCAST 255.255.255.255 10.0.$i.10 track 101
+ipv6 route $ANYCAST6/128 2001:db8:$i::10 track 101
 EOF
 	nsx "edge$i" "$WORK/bin/ipslad" -f "$d/ipslad.cfg" --socket "$d/ipslad.sock" \
 		--route-protocol "$PROTO" </dev/null 2>"$d/ipslad.log" &
@@ -414,27 +593,43 @@ ctl() { # ctl N COMMAND...: ipslactl against edgeN's ipslad
 }
 
 # ---------------------------------------------------------------- observations
-answer() { # who answers the client's query for anycast.example.com TXT
+answer() { # answer [ADDR]: who answers the client's query for anycast.example.com TXT
 	local out
-	out=$(nsx client dig @$ANYCAST anycast.example.com TXT +short +time=1 +tries=1 </dev/null 2>/dev/null || true)
+	out=$(nsx client dig "@${1:-$ANYCAST}" anycast.example.com TXT +short +time=1 +tries=1 </dev/null 2>/dev/null || true)
 	out=$(grep -v '^;' <<<"$out" | head -n1 | tr -d '"' || true)
 	echo "${out:-no answer}"
 }
 answer_is() { [[ $(answer) == "$1" ]]; }
+answer6_is() { [[ $(answer "$ANYCAST6") == "$1" ]]; }
 
 edge_route() { # edge_route N: is ipslad's route installed in edgeN?
 	[[ -n $(ip -n "${P}edge$1" route show "$ANYCAST/32" proto $PROTO 2>/dev/null) ]]
 }
-core_via() { # which edge core forwards the anycast address to
+core_via() { # core_via [-6]: which edge core forwards the anycast address to
 	local r
-	r=$(ip -n "${P}core" route show "$ANYCAST/32" 2>/dev/null || true)
+	if [[ ${1:-} == -6 ]]; then
+		r=$(ip -n "${P}core" -6 route show "$ANYCAST6/128" 2>/dev/null || true)
+	else
+		r=$(ip -n "${P}core" route show "$ANYCAST/32" 2>/dev/null || true)
+	fi
 	[[ $r =~ dev\ ([a-z0-9]+) ]] && echo "${BASH_REMATCH[1]}" || echo none
 }
 core_via_is() { [[ $(core_via) == "$1" ]]; }
-core_has_both() { # core's BGP table holds the anycast prefix from both edges
+core6_via_is() { [[ $(core_via -6) == "$1" ]]; }
+igp_show() { # the IGP's view of the anycast prefix on core
+	case $IGP in
+	bgp) echo "show ip bgp $ANYCAST/32" ;;
+	ospf) echo "show ip ospf database external $ANYCAST" ;;
+	eigrp) echo "show ip eigrp topology" ;;
+	esac
+}
+core_has_both() { # core's IGP holds the anycast prefix from both edges
 	local t
-	t=$(vty core "show ip bgp $ANYCAST/32" 2>/dev/null || true)
-	[[ $t == *10.99.1.2* && $t == *10.99.2.2* ]]
+	t=$(vty core "$(igp_show)" 2>/dev/null || true)
+	case $IGP in
+	ospf) [[ $t == *"Advertising Router: 10.99.1.2"* && $t == *"Advertising Router: 10.99.2.2"* ]] ;;
+	*) [[ $t == *10.99.1.2* && $t == *10.99.2.2* && $t == *$ANYCAST* ]] ;;
+	esac
 }
 track_state() { # track_state N: state of track 101 in edgeN's ipslad
 	local s
@@ -490,8 +685,9 @@ milestones() {
 }
 
 status_line() {
-	local a e1 e2 n1 n2 r1 r2
+	local a a6 e1 e2 n1 n2 r1 r2
 	a=$(answer)
+	a6=$(answer "$ANYCAST6")
 	e1=$(track_state 1)
 	e2=$(track_state 2)
 	edge_route 1 && r1=route || r1=-----
@@ -500,8 +696,10 @@ status_line() {
 	nsd_pid 2 >/dev/null && n2=up || n2=STOPPED
 	blackholed 1 && n1+=",BLACKHOLED"
 	blackholed 2 && n2+=",BLACKHOLED"
-	printf '%s  answer: %-9s | edge1 track %-4s %s | edge2 track %-4s %s | core -> %-5s | dns1 %s, dns2 %s\n' \
-		"$(date +%T)" "$a" "$e1" "$r1" "$e2" "$r2" "$(core_via)" "$n1" "$n2"
+	link_down 1 && n1+=",LINK-DOWN"
+	link_down 2 && n2+=",LINK-DOWN"
+	printf '%s  answer: %-9s v6: %-9s | edge1 track %-4s %s | edge2 track %-4s %s | core -> %-5s | dns1 %s, dns2 %s\n' \
+		"$(date +%T)" "$a" "$a6" "$e1" "$r1" "$e2" "$r2" "$(core_via)" "$n1" "$n2"
 }
 
 # ---------------------------------------------------------------- bring-up
@@ -520,7 +718,7 @@ bring_up() {
 	nsd_setup 2
 	nsd_start 1
 	nsd_start 2
-	say "starting FRR (zebra, bgpd) in core, edge1, edge2"
+	say "starting FRR (zebra, $(frr_daemons | tr '\n' ' ' | sed 's/ *$//; s/ /, /g')) in core, edge1, edge2"
 	start_frr core
 	start_frr edge1
 	start_frr edge2
@@ -532,56 +730,105 @@ bring_up() {
 	for i in 0 1; do
 		alive "${IPSLAD_PIDS[$i]}" || die "ipslad in edge$((i + 1)) exited: $(cat "$WORK/edge$((i + 1))/ipslad.log")"
 	done
-	say "waiting for BGP and the probes (up to ${STEP_TIMEOUT}s)"
+	[[ $IGP == eigrp ]] && eigrp_check
+	say "waiting for ${IGP^^} and the probes (up to ${STEP_TIMEOUT}s)"
 	wait_for "client answered by dns1" answer_is dns1
+	wait_for "client answered by dns1 over IPv6" answer6_is dns1
 	wait_for "core learns the anycast prefix from edge1 and edge2" core_has_both
-	say "lab is up: the client gets answers from $(answer)"
+	say "lab is up: the client gets answers from $(answer) (IPv4) and $(answer "$ANYCAST6") (IPv6)"
 	new_track_lines
+}
+
+# eigrp_check: FRR's eigrpd up to at least 8.4 (Debian 12) forms adjacencies
+# but its redistribution handler is empty, so "redistribute kernel" never
+# puts ipslad's route into EIGRP. Detect that instead of assuming a version:
+# wait for the adjacencies and ipslad's route on edge1, then give EIGRP a
+# few seconds to carry it to core.
+eigrp_adjacent() { [[ $(vty core "show ip eigrp neighbors" 2>/dev/null) == *10.99.1.2*10.99.2.2* ]]; }
+edge1_rib_kernel() { [[ $(vty edge1 "show ip route $ANYCAST/32" 2>/dev/null) == *'"kernel"'* ]]; }
+eigrp_check() {
+	local ver
+	ver=$("$FRRBIN/zebra" --version 2>/dev/null | awk 'NR == 1 {print $3}')
+	say "EIGRP: checking whether this FRR ($ver) redistributes into EIGRP"
+	wait_for "EIGRP adjacencies on core" eigrp_adjacent
+	wait_for "ipslad's route on edge1" edge_route 1
+	wait_for "zebra on edge1 has ipslad's route as a kernel route" edge1_rib_kernel
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[[ $(vty core "show ip eigrp topology" 2>/dev/null) == *$ANYCAST* ]] && return 0
+		sleep 0.1
+	done
+	echo "--- edge1# show ip route $ANYCAST/32"
+	vty edge1 "show ip route $ANYCAST/32" || true
+	echo "--- core# show ip eigrp topology"
+	vty core "show ip eigrp topology" || true
+	cat >&2 <<EOF
+lab.sh: EIGRP is not usable with this FRR ($ver): the adjacencies are up and ipslad's route
+        $ANYCAST/32 is in edge1's kernel and zebra's RIB, but eigrpd does not put it into
+        EIGRP: FRR's eigrpd accepts "redistribute kernel" but its redistribution handler
+        does nothing (FRRouting/frr issues #12344 and #18596, still open for FRR 10.3).
+        ipslad itself is fine: run the same lab with --igp bgp or --igp ospf, or use an
+        FRR whose eigrpd redistributes.
+EOF
+	exit 3
 }
 
 # ---------------------------------------------------------------- modes
 demo() {
 	echo
-	echo "--- core# show ip bgp $ANYCAST/32"
-	vty core "show ip bgp $ANYCAST/32"
+	echo "--- core# $(igp_show)"
+	vty core "$(igp_show)"
+	echo "--- core# show ipv6 route $ANYCAST6/128"
+	vty core "show ipv6 route $ANYCAST6/128"
 	echo "--- edge1\$ ipslactl show track brief"
 	ctl 1 show track brief
 	echo "--- client\$ dig @$ANYCAST anycast.example.com TXT +short"
 	nsx client dig @$ANYCAST anycast.example.com TXT +short +time=1 +tries=1
+	echo "--- client\$ dig @$ANYCAST6 anycast.example.com TXT +short"
+	nsx client dig @$ANYCAST6 anycast.example.com TXT +short +time=1 +tries=1
 	echo
 
 	say "FAILOVER: stopping nsd on dns1"
+	local t0
 	nsd_stop 1
-	milestones "$(now_ms)" \
+	t0=$(now_ms)
+	milestones "$t0" \
 		"edge1: ipslad withdrew $ANYCAST/32" '! edge_route 1' \
 		"core: $ANYCAST/32 now via edge2" 'core_via_is edge2' \
 		"client: answered by dns2" 'answer_is dns2'
 	local failover=$ELAPSED
+	milestones "$t0" \
+		"core: $ANYCAST6/128 via edge2 (checked after IPv4)" 'core6_via_is edge2' \
+		"client: answered by dns2 over IPv6" 'answer6_is dns2'
 	new_track_lines
 	say "failover: dns2 answers ${failover} ms after nsd on dns1 stopped"
 	echo
 
 	say "RECOVERY: starting nsd on dns1 again"
 	nsd_start 1
-	milestones "$(now_ms)" \
+	t0=$(now_ms)
+	milestones "$t0" \
 		"edge1: ipslad reinstalled $ANYCAST/32" 'edge_route 1' \
 		"core: $ANYCAST/32 back via edge1" 'core_via_is edge1' \
 		"client: answered by dns1" 'answer_is dns1'
 	local recovery=$ELAPSED
+	milestones "$t0" \
+		"core: $ANYCAST6/128 back via edge1 (checked after IPv4)" 'core6_via_is edge1' \
+		"client: answered by dns1 over IPv6" 'answer6_is dns1'
 	new_track_lines
 	say "recovery: dns1 answers again ${recovery} ms after nsd on dns1 started"
 	echo
 	echo "--- edge1\$ ipslactl show ip sla statistics"
 	ctl 1 show ip sla statistics
 	echo
-	say "demo passed: failover ${failover} ms, recovery ${recovery} ms"
+	say "demo passed (${IGP^^}, IPv4 and IPv6): failover ${failover} ms, recovery ${recovery} ms (IPv4 client)"
 }
 
 help_keys() {
 	cat <<'EOF'
-keys: 1/2 stop/start nsd on dns1/dns2   b/B blackhole dns1/dns2 on/off
+keys: 1/2 stop/start nsd on dns1/dns2   b/B blackhole dns1/dns2 on/off   l/L link core-edge1/2 down/up
       s/S ipslactl show ip sla statistics + show track on edge1/edge2
-      r   core's BGP table for 192.0.2.53/32   h this help   q quit
+      r   core's IGP view of 192.0.2.53/32   h this help   q quit
 EOF
 }
 
@@ -630,6 +877,17 @@ interactive() {
 				blackhole "$n" on
 			fi
 			;;
+		l | L)
+			local n=1
+			[[ $key == L ]] && n=2
+			if link_down "$n"; then
+				say ">>> link core -- edge$n up"
+				ip -n "${P}core" link set "edge$n" up
+			else
+				say ">>> link core -- edge$n down (the IGP drops edge$n's routes)"
+				ip -n "${P}core" link set "edge$n" down
+			fi
+			;;
 		s | S)
 			local n=1
 			[[ $key == S ]] && n=2
@@ -639,8 +897,8 @@ interactive() {
 			ctl "$n" show track || true
 			;;
 		r)
-			echo "--- core# show ip bgp $ANYCAST/32"
-			vty core "show ip bgp $ANYCAST/32" || true
+			echo "--- core# $(igp_show)"
+			vty core "$(igp_show)" || true
 			;;
 		h | '?') help_keys ;;
 		q | Q) return 0 ;;
