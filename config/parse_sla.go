@@ -174,39 +174,23 @@ func (p *parser) dnsType(op *sla.Operation) bool {
 		return false
 	}
 	d.NameServer, _ = parseAddr(w.text)
-	seen := map[string]bool{}
-	for p.more() {
-		w := p.next()
-		kw := strings.ToLower(w.text)
-		if seen[kw] {
-			p.errorf(p.at(w), "dns: %s given twice", kw)
-			return false
-		}
-		seen[kw] = true
+	ok = p.options("dns", func(kw string, w word) (ok bool) {
 		switch kw {
 		case "source-ip":
-			a, ok := p.address("source-ip")
-			if !ok {
-				return false
-			}
-			d.SourceIP, _ = parseAddr(a.text)
-			if err := checkSameFamily(d.SourceIP, d.NameServer); err != nil {
-				p.errorf(p.at(a), "source-ip: %v", err)
-				return false
-			}
+			d.SourceIP, ok = p.sourceIP(d.NameServer, "name-server ")
+			return ok
 		case "source-port":
-			n, _, ok := p.number("source-port", limPort)
-			if !ok {
-				return false
-			}
-			d.SourcePort = uint16(n)
+			d.SourcePort, ok = p.sourcePort()
+			return ok
 		case "source-ipaddr":
 			p.errorf(p.at(w), "dns: unexpected %q (that is the old \"type dns\" form; use source-ip)", w.text)
-			return false
 		default:
 			p.errorf(p.at(w), "dns: expected source-ip or source-port, got %q", w.text)
-			return false
 		}
+		return false
+	})
+	if !ok {
+		return false
 	}
 	op.DNS = &d
 	return true
@@ -717,52 +701,33 @@ func (p *parser) endpoint(what string) (target netip.Addr, port uint16, src neti
 		return
 	}
 	port = uint16(n)
-	seen := map[string]bool{}
-	for p.more() {
-		w := p.next()
-		kw := strings.ToLower(w.text)
-		if seen[kw] {
-			p.errorf(p.at(w), "%s: %s given twice", what, kw)
-			return target, port, src, sport, false
-		}
-		seen[kw] = true
+	ok = p.options(what, func(kw string, w word) (ok bool) {
 		switch kw {
 		case "source-ip":
-			a, ok := p.address("source-ip")
-			if !ok {
-				return target, port, src, sport, false
-			}
-			src, _ = parseAddr(a.text)
-			if src.Is4() != target.Is4() {
-				p.errorf(p.at(a), "source-ip: %s is not of the same address family as %s", src, target)
-				return target, port, src, sport, false
-			}
+			src, ok = p.sourceIP(target, "")
+			return ok
 		case "source-port":
-			n, _, ok := p.number("source-port", limPort)
-			if !ok {
-				return target, port, src, sport, false
-			}
-			sport = uint16(n)
+			sport, ok = p.sourcePort()
+			return ok
 		case "control":
 			c, ok := p.expect("control", "enable or disable")
 			if !ok {
-				return target, port, src, sport, false
+				return false
 			}
 			switch strings.ToLower(c.text) {
 			case "disable":
+				return true
 			case "enable":
 				p.errorf(p.at(c), "control enable: the IP SLA control protocol (an IOS responder) is not supported; use control disable")
-				return target, port, src, sport, false
 			default:
 				p.errorf(p.at(c), "control: expected enable or disable, got %q", c.text)
-				return target, port, src, sport, false
 			}
 		default:
 			p.errorf(p.at(w), "%s: expected source-ip, source-port or control, got %q", what, w.text)
-			return target, port, src, sport, false
 		}
-	}
-	return target, port, src, sport, true
+		return false
+	})
+	return target, port, src, sport, ok
 }
 
 // tcpConnectType reads `tcp-connect ADDR PORT [source-ip A] [source-port P] [control disable]`
@@ -811,15 +776,7 @@ func (p *parser) httpType(op *sla.Operation) bool {
 		return false
 	}
 	h := sla.HTTP{URL: u.text}
-	seen := map[string]bool{}
-	for p.more() {
-		w := p.next()
-		kw := strings.ToLower(w.text)
-		if seen[kw] {
-			p.errorf(p.at(w), "http: %s given twice", kw)
-			return false
-		}
-		seen[kw] = true
+	ok = p.options("http", func(kw string, w word) bool {
 		switch kw {
 		case "source-ip":
 			a, ok := p.address("source-ip")
@@ -844,6 +801,10 @@ func (p *parser) httpType(op *sla.Operation) bool {
 			p.errorf(p.at(w), "http: expected source-ip or version, got %q", w.text)
 			return false
 		}
+		return true
+	})
+	if !ok {
+		return false
 	}
 	op.HTTP = &h
 	return true
@@ -1535,4 +1496,46 @@ func opList(ids []int) string {
 		i = j + 1
 	}
 	return strings.Join(parts, ",")
+}
+
+// options reads the rest of the line as keyword options in any order, each
+// at most once ("what: kw given twice" otherwise). option handles one
+// keyword and reports whether the line is still good; it stops at the
+// first failure.
+func (p *parser) options(what string, option func(kw string, w word) bool) bool {
+	seen := map[string]bool{}
+	for p.more() {
+		w := p.next()
+		kw := strings.ToLower(w.text)
+		if seen[kw] {
+			p.errorf(p.at(w), "%s: %s given twice", what, kw)
+			return false
+		}
+		seen[kw] = true
+		if !option(kw, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// sourceIP reads the address after `source-ip`, which must be of the
+// family of peer (the name server or target).
+func (p *parser) sourceIP(peer netip.Addr, peerName string) (netip.Addr, bool) {
+	a, ok := p.address("source-ip")
+	if !ok {
+		return netip.Addr{}, false
+	}
+	src, _ := parseAddr(a.text)
+	if src.Is4() != peer.Is4() {
+		p.errorf(p.at(a), "source-ip: %s is not of the same address family as %s%s", src, peerName, peer)
+		return netip.Addr{}, false
+	}
+	return src, true
+}
+
+// sourcePort reads the port after `source-port`.
+func (p *parser) sourcePort() (uint16, bool) {
+	n, _, ok := p.number("source-port", limPort)
+	return uint16(n), ok
 }
