@@ -372,21 +372,10 @@ func (p *parser) scheduleWords(s *sla.Schedule) bool {
 // scheduleWordsWith reads the schedule options; extra handles words of the
 // group form first (handled false: not its word).
 func (p *parser) scheduleWordsWith(s *sla.Schedule, what string, extra func(kw string, w word) (handled, ok bool)) bool {
-	seen := map[string]bool{}
-	for p.more() {
-		w := p.next()
-		kw := strings.ToLower(w.text)
-		if seen[kw] {
-			p.errorf(p.at(w), "%s: %s given twice", what, kw)
-			return false
-		}
-		seen[kw] = true
+	return p.options(what, func(kw string, w word) bool {
 		if extra != nil {
 			if handled, ok := extra(kw, w); handled {
-				if !ok {
-					return false
-				}
-				continue
+				return ok
 			}
 		}
 		switch kw {
@@ -410,13 +399,13 @@ func (p *parser) scheduleWordsWith(s *sla.Schedule, what string, extra func(kw s
 					return false
 				}
 				s.Start, s.Random = sla.StartRandom, time.Duration(n)*time.Millisecond
-				continue
+				return true
 			}
 			if strings.Contains(v.text, ":") {
 				if !p.absoluteStart(v, s) {
 					return false
 				}
-				continue
+				return true
 			}
 			what, arg, at := "start-time", "", v
 			if strings.EqualFold(v.text, "after") {
@@ -450,8 +439,8 @@ func (p *parser) scheduleWordsWith(s *sla.Schedule, what string, extra func(kw s
 			p.errorf(p.at(w), "ip sla schedule: expected life, start-time, ageout or recurring, got %q", w.text)
 			return false
 		}
-	}
-	return true
+		return true
+	})
 }
 
 // Extension limits.
