@@ -1111,42 +1111,34 @@ func (p *parser) reactionConfiguration() {
 		return
 	}
 	r := sla.NewReaction(el)
-	seen := map[string]bool{}
-	for p.more() {
-		w := p.next()
-		kw := strings.ToLower(w.text)
-		if seen[kw] {
-			p.errorf(p.at(w), "%s: %s given twice", what, kw)
-			return
-		}
-		seen[kw] = true
+	ok = p.options(what, func(kw string, w word) bool {
 		switch kw {
 		case "threshold-type":
 			if !p.thresholdType(&r) {
-				return
+				return false
 			}
 		case "threshold-value":
 			if el != sla.ReactRTT {
 				p.errorf(p.at(w), "threshold-value: only for react rtt (%s takes no values)", el)
-				return
+				return false
 			}
 			u, _, ok := p.number("threshold-value", limReactMs)
 			if !ok {
-				return
+				return false
 			}
 			l, lw, ok := p.number("threshold-value", limReactMs)
 			if !ok {
-				return
+				return false
 			}
 			if l > u {
 				p.errorf(p.at(lw), "threshold-value: the lower value %d is above the upper value %d", l, u)
-				return
+				return false
 			}
 			r.Upper, r.Lower = time.Duration(u)*time.Millisecond, time.Duration(l)*time.Millisecond
 		case "action-type":
 			a, ok := p.expect("action-type", "none, trapOnly, triggerOnly or trapAndTrigger")
 			if !ok {
-				return
+				return false
 			}
 			found := false
 			for _, act := range []sla.ActionType{sla.ActionNone, sla.ActionTrapOnly, sla.ActionTriggerOnly, sla.ActionTrapAndTrigger} {
@@ -1156,12 +1148,16 @@ func (p *parser) reactionConfiguration() {
 			}
 			if !found {
 				p.errorf(p.at(a), "action-type: expected none, trapOnly, triggerOnly or trapAndTrigger, got %q", a.text)
-				return
+				return false
 			}
 		default:
 			p.errorf(p.at(w), "%s: expected threshold-type, threshold-value or action-type, got %q", what, w.text)
-			return
+			return false
 		}
+		return true
+	})
+	if !ok {
+		return
 	}
 	op.Reactions = slices.DeleteFunc(op.Reactions, func(x sla.Reaction) bool { return x.Element == el })
 	op.Reactions = append(op.Reactions, r)
