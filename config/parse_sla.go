@@ -402,10 +402,7 @@ func (p *parser) scheduleWordsWith(s *sla.Schedule, what string, extra func(kw s
 				return true
 			}
 			if strings.Contains(v.text, ":") {
-				if !p.absoluteStart(v, s) {
-					return false
-				}
-				return true
+				return p.absoluteStart(v, s)
 			}
 			what, arg, at := "start-time", "", v
 			if strings.EqualFold(v.text, "after") {

@@ -54,6 +54,12 @@ type Result struct {
 	Start  time.Time
 	Late   time.Duration // Start minus the scheduled start: the engine's lateness
 	Detail string        // why it failed, for logs (e.g. "rcode NXDOMAIN")
+
+	// The entry and generation that produced the result, so that a result
+	// still queued when its operation was changed, removed or restarted
+	// can be recognised as stale (Scheduler.Current).
+	entry *entry
+	gen   int
 }
 
 // RTTMillis is the RTT in whole milliseconds as IOS shows it, rounded up

@@ -424,7 +424,7 @@ func (s *Scheduler) finish(ctx context.Context, e *entry, gen int, scheduled, st
 		return
 	}
 	op := e.op
-	r := Result{ID: op.ID, Code: out.Code, RTT: out.RTT, Start: started, Late: started.Sub(scheduled), Detail: out.Detail}
+	r := Result{ID: op.ID, Code: out.Code, RTT: out.RTT, Start: started, Late: started.Sub(scheduled), Detail: out.Detail, entry: e, gen: gen}
 	if r.Code == CodeOK && r.RTT > op.Threshold {
 		r.Code = CodeOverThreshold
 	}
@@ -607,4 +607,17 @@ func (q *startQueue) Pop() any {
 	e.index = -1
 	*q = old[:len(old)-1]
 	return e
+}
+
+// Current reports whether r still speaks for its operation: false when the
+// operation was changed, removed or restarted after r was produced (r may
+// have waited in the results channel meanwhile). A Result not made by a
+// Scheduler is always current.
+func (s *Scheduler) Current(r Result) bool {
+	if r.entry == nil {
+		return true
+	}
+	r.entry.mu.Lock()
+	defer r.entry.mu.Unlock()
+	return r.entry.gen == r.gen
 }

@@ -228,3 +228,40 @@ func TestSchedulerFewStartTogether(t *testing.T) {
 		}
 	})
 }
+
+// TestStaleResult: a result produced before its operation was changed,
+// removed or restarted is no longer Current, so a consumer that reads it
+// late (from a queue) can drop it.
+func TestStaleResult(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		results := make(chan Result, 16)
+		s := NewScheduler(results, scripted(Outcome{Code: CodeOK, RTT: time.Millisecond}), nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		op := testOp(1)
+		s.Set([]Operation{op})
+		go s.Run(ctx)
+		first := <-results
+		if !s.Current(first) {
+			t.Fatal("fresh result not current")
+		}
+		s.Set([]Operation{op}) // unchanged: still current
+		if !s.Current(first) {
+			t.Error("result of an unchanged operation became stale")
+		}
+		changed := op
+		changed.Threshold = 50 * time.Millisecond
+		s.Set([]Operation{changed})
+		if s.Current(first) {
+			t.Error("result of the operation before its change is still current")
+		}
+		second := <-results
+		s.Set(nil)
+		if s.Current(second) {
+			t.Error("result of a removed operation is still current")
+		}
+		if !s.Current(Result{ID: 1}) {
+			t.Error("a Result not made by a Scheduler must count as current")
+		}
+	})
+}

@@ -77,6 +77,24 @@ func (d *daemon) config() *config.Config {
 func (d *daemon) run(ctx context.Context) error {
 	cfg := d.config()
 
+	// The listeners first: the control socket is also the single-instance
+	// check, and a daemon that cannot start must fail before it has touched
+	// (adopted, changed or removed) a single route.
+	if d.opt.socket != "" {
+		srv, err := listenControl(d.opt.socket, d.opt.socketGroup, d)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
+	if d.opt.metricsListen != "" {
+		srv, err := serveMetrics(d.opt.metricsListen, d.metrics)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
+
 	// Adopt the routes a previous run left, and presume Up the objects that
 	// vouched for them, so a restart with healthy servers changes nothing.
 	adopted, err := d.routes.Adopt()
@@ -100,20 +118,6 @@ func (d *daemon) run(ctx context.Context) error {
 	go func() { defer wg.Done(); d.sched.Run(schedCtx) }()
 	defer func() { stopSched(); wg.Wait() }()
 
-	if d.opt.socket != "" {
-		srv, err := listenControl(d.opt.socket, d.opt.socketGroup, d)
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-	}
-	if d.opt.metricsListen != "" {
-		srv, err := serveMetrics(d.opt.metricsListen, d.metrics)
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
-	}
 	// systemd (Type=notify): ready now; the watchdog is fed from this
 	// loop, so a stuck loop stops feeding it (notify.go).
 	sd := newNotifier()
@@ -151,6 +155,9 @@ func (d *daemon) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return d.shutdown()
 		case r := <-d.results:
+			if !d.sched.Current(r) {
+				continue // its operation was changed, removed or restarted since
+			}
 			d.metrics.observe(r)
 			d.report(d.table.Observe(r, time.Now()))
 		case <-watchdog:
@@ -183,10 +190,15 @@ func (d *daemon) report(changes []track.Change) {
 	if len(changes) == 0 {
 		return
 	}
+	d.logChanges(changes)
+	d.apply()
+}
+
+// logChanges logs each change as IOS does (%TRACK-6-STATE).
+func (d *daemon) logChanges(changes []track.Change) {
 	for _, c := range changes {
 		d.log.Info(c.String(), "track", c.Object.ID, "from", c.From.String(), "to", c.To.String())
 	}
-	d.apply()
 }
 
 // apply installs the routes the current track states and next hops call
@@ -230,18 +242,19 @@ func (d *daemon) reload() error {
 	for _, err := range d.sched.Set(cfg.Operations) {
 		d.log.Error("ip sla not started", "err", err)
 	}
-	setChanges := d.table.Set(cfg.Tracks, now, nil)
+	// The new configuration goes in whole before any route is computed,
+	// so routes are never judged by new tracks with old statics.
+	d.mu.Lock()
+	d.cfg = cfg
+	d.mu.Unlock()
+	d.logChanges(d.table.Set(cfg.Tracks, now, nil))
 	d.watchRoutes()
 	// Objects whose operation changed or went away lose its last result.
 	for _, op := range old.Operations {
 		if nw, ok := findOp(cfg, op.ID); !ok || !op.Equal(nw) {
-			d.report(d.table.Forget(op.ID, now))
+			d.logChanges(d.table.Forget(op.ID, now))
 		}
 	}
-	d.mu.Lock()
-	d.cfg = cfg
-	d.mu.Unlock()
-	d.report(setChanges)
 	d.apply()
 	d.log.Info("configuration reloaded", "file", d.opt.file)
 	return nil

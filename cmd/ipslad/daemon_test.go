@@ -260,3 +260,49 @@ func TestReload(t *testing.T) {
 
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 func mustAddr(s string) netip.Addr     { return netip.MustParseAddr(s) }
+
+// TestSecondInstanceTouchesNothing: a second ipslad started by mistake on
+// the same control socket fails before it adopts, changes or removes any
+// of the running daemon's routes.
+func TestSecondInstanceTouchesNothing(t *testing.T) {
+	k := newFakeKernel()
+	probes := &switchable{code: map[string]sla.ReturnCode{"10.0.0.10": sla.CodeOK, "10.0.1.10": sla.CodeOK}}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "ipslad.sock")
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	load := func(src string) *config.Config {
+		file := filepath.Join(dir, "x.cfg")
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	first := newDaemon(options{file: "first.cfg", protocol: 200, socket: sock}, load(twoSites), log, k, probes.newProbe)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- first.run(ctx) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for k.String() == "" && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	before, writes := k.String(), k.writes
+	if before == "" {
+		t.Fatal("first daemon installed nothing")
+	}
+
+	// The second one's configuration has no routes at all: had it adopted
+	// and applied, it would have withdrawn the first one's.
+	second := newDaemon(options{file: "second.cfg", protocol: 200, socket: sock}, load("hostname x\n"), log, k, probes.newProbe)
+	err := second.run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second daemon: err = %v, want the socket in use", err)
+	}
+	if got := k.String(); got != before || k.writes != writes {
+		t.Errorf("second daemon touched the routes:\nbefore\n%s\nafter\n%s", before, got)
+	}
+}
