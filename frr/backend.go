@@ -50,6 +50,11 @@ func (b *Backend) read(ctx context.Context) ([]Static, map[pathKey]uint32, error
 			foreign[s.path()] = s.Tag
 		}
 	}
+	for _, k := range unparsedPaths(out) {
+		if _, ok := foreign[k]; !ok {
+			foreign[k] = 0
+		}
+	}
 	return owned, foreign, nil
 }
 

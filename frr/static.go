@@ -68,6 +68,11 @@ func (s Static) Check() error {
 		if err := checkWord(s.Interface, "interface"); err != nil {
 			return err
 		}
+		if keywords[s.Interface] {
+			// staticd would read it as a keyword (a blackhole or reject
+			// route), which ipslad could never parse back and own.
+			return fmt.Errorf("interface %q is a keyword of FRR's ip route", s.Interface)
+		}
 	}
 	return nil
 }
@@ -141,6 +146,47 @@ func ParseStatics(config string) []Static {
 		if ok {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// noArg are the keywords of FRR's ip route that take no value.
+var noArg = map[string]bool{"blackhole": true, "reject": true, "Null0": true, "onlink": true, "bfd": true}
+
+// unparsedPaths returns the prefix and distance of every static route line
+// ParseStatics could not read (blackhole, reject, label, bfd, ...). Those
+// statics are not ipslad's, and staticd would retag them if ipslad added a
+// next hop on their path, so their paths count as foreign.
+func unparsedPaths(config string) []pathKey {
+	var out []pathKey
+	for _, line := range strings.Split(config, "\n") {
+		if line == "" || line[0] == ' ' || line[0] == '\t' {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || f[1] != "route" || (f[0] != "ip" && f[0] != "ipv6") {
+			continue
+		}
+		if _, ok := parseStatic(f); ok {
+			continue
+		}
+		p, err := netip.ParsePrefix(f[2])
+		if err != nil {
+			continue
+		}
+		k := pathKey{prefix: p.Masked(), distance: 1}
+		// The distance is the bare number among the options; numbers that
+		// follow a keyword (tag 5, label 16, table 10) are the keyword's.
+		for i := 3; i < len(f); i++ {
+			if keywords[f[i]] && i+1 < len(f) && !noArg[f[i]] {
+				i++
+				continue
+			}
+			if d, err := strconv.Atoi(f[i]); err == nil && d >= 1 && d <= 255 {
+				k.distance = d
+			}
+		}
+		out = append(out, k)
 	}
 	return out
 }
