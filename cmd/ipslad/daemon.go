@@ -43,8 +43,9 @@ type daemon struct {
 	metrics *metrics    // Prometheus view and reload status (metrics.go)
 	control chan func() // control commands that change state run here (control.go)
 
-	mu  sync.Mutex // protects cfg
-	cfg *config.Config
+	mu      sync.Mutex // protects cfg and desired
+	cfg     *config.Config
+	desired []route.Route // what the last apply asked the kernel for
 }
 
 // newDaemon wires a daemon to a kernel (route.NewNetlink in production)
@@ -66,6 +67,14 @@ func newDaemon(o options, cfg *config.Config, log *slog.Logger, k route.Kernel, 
 	d.metrics = newMetrics(d, nil)
 	d.res, _ = k.(route.Resolver)
 	return d
+}
+
+// lastDesired returns the routes the last apply asked for (with next-hop
+// resolution), for metrics.
+func (d *daemon) lastDesired() []route.Route {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.desired
 }
 
 func (d *daemon) config() *config.Config {
@@ -209,6 +218,9 @@ func (d *daemon) apply() {
 		sa.SetStatics(d.config().Routes)
 	}
 	desired, status := route.Evaluate(d.config().Routes, d.table.Up, d.res)
+	d.mu.Lock()
+	d.desired = desired
+	d.mu.Unlock()
 	d.logStatus(status)
 	err := d.routes.Set(desired)
 	switch {

@@ -169,7 +169,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		m int
 	}
 	routes := map[key][2]bool{} // desired, installed
-	for _, r := range route.Desired(m.d.config().Routes, m.d.table.Up) {
+	for _, r := range m.d.lastDesired() {
 		k := key{r.Prefix.String(), r.Metric}
 		routes[k] = [2]bool{true, false}
 	}
