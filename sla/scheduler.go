@@ -437,8 +437,10 @@ func (s *Scheduler) finish(ctx context.Context, e *entry, gen int, scheduled, st
 	)
 	e.mu.Lock()
 	current := e.gen == gen
+	// The run is over either way; after a restart the entry's next run
+	// waited for it (busy) rather than sharing its socket or port.
+	e.stats.inFlight = false
 	if current {
-		e.stats.inFlight = false
 		e.stats.record(r, started.Sub(scheduled))
 		if h := op.History; h.On() && h.Keeps(r.Code) {
 			e.stats.History = append(e.stats.History, r)
@@ -545,6 +547,7 @@ func (s *Scheduler) Restart(id int) bool {
 	}
 	e.mu.Lock()
 	active := e.stats.State == StateActive
+	inFlight := e.stats.inFlight
 	if active {
 		e.gen++ // a run in flight no longer counts
 		e.react = nil
@@ -557,6 +560,11 @@ func (s *Scheduler) Restart(id int) bool {
 		heap.Remove(&s.queue, e.index)
 	}
 	s.startLocked(e, s.now(), 0)
+	// A run still in flight keeps the entry busy until it ends, so two runs
+	// of one operation never overlap (one source port, one socket).
+	e.mu.Lock()
+	e.stats.inFlight = inFlight
+	e.mu.Unlock()
 	s.poke()
 	return true
 }
