@@ -147,6 +147,20 @@ func (p *parser) expect(what, want string) (word, bool) {
 	return p.next(), true
 }
 
+// expectWord reads the next word, which must be the keyword kw (in any
+// case).
+func (p *parser) expectWord(what, kw string) bool {
+	w, ok := p.expect(what, kw)
+	if !ok {
+		return false
+	}
+	if !strings.EqualFold(w.text, kw) {
+		p.errorf(p.at(w), "%s: expected %s, got %q", what, kw, w.text)
+		return false
+	}
+	return true
+}
+
 // number reads the next word as an integer in lim.
 func (p *parser) number(what string, lim limit) (int64, word, bool) {
 	w, ok := p.expect(what, lim.String())

@@ -163,10 +163,7 @@ func (p *parser) dnsType(op *sla.Operation) bool {
 		return false
 	}
 	d := sla.DNS{Target: t.text}
-	if w, ok := p.expect("dns", "name-server"); !ok {
-		return false
-	} else if !strings.EqualFold(w.text, "name-server") {
-		p.errorf(p.at(w), "dns: expected name-server, got %q", w.text)
+	if !p.expectWord("dns", "name-server") {
 		return false
 	}
 	w, ok := p.address("name-server")
@@ -567,12 +564,7 @@ func (p *parser) dnsExtension(kw string, d *sla.DNS) {
 			d.EDNSBufSize = 0
 			return
 		}
-		w, ok := p.expect(kw, "buffer-size")
-		if !ok {
-			return
-		}
-		if !strings.EqualFold(w.text, "buffer-size") {
-			p.errorf(p.at(w), "edns: expected buffer-size, got %q", w.text)
+		if !p.expectWord(kw, "buffer-size") {
 			return
 		}
 		if reset {
@@ -1088,10 +1080,7 @@ func (p *parser) reactionConfiguration() {
 		op.Reactions = nil
 		return
 	}
-	if w, ok := p.expect(what, "react"); !ok {
-		return
-	} else if !strings.EqualFold(w.text, "react") {
-		p.errorf(p.at(w), "%s: expected react, got %q", what, w.text)
+	if !p.expectWord(what, "react") {
 		return
 	}
 	ew, ok := p.expect("react", "rtt, timeout, connectionLoss or verifyError")

@@ -161,12 +161,7 @@ func (p *parser) trackType(id int) (track.Object, bool) {
 		case "line-protocol":
 			o.Mode = track.ModeLineProtocol
 		case "ip":
-			r, ok := p.expect(what+" ip", "routing")
-			if !ok {
-				return o, false
-			}
-			if !strings.EqualFold(r.text, "routing") {
-				p.errorf(p.at(r), "%s ip: expected routing, got %q", what, r.text)
+			if !p.expectWord(what+" ip", "routing") {
 				return o, false
 			}
 			o.Mode = track.ModeIPRouting
@@ -205,12 +200,7 @@ func (p *parser) trackType(id int) (track.Object, bool) {
 		case "reachability":
 			o.Mode = track.ModeReachability
 		case "metric":
-			t, ok := p.expect(what+" metric", "threshold")
-			if !ok {
-				return o, false
-			}
-			if !strings.EqualFold(t.text, "threshold") {
-				p.errorf(p.at(t), "%s metric: expected threshold, got %q", what, t.text)
+			if !p.expectWord(what+" metric", "threshold") {
 				return o, false
 			}
 			o.Mode = track.ModeMetricThreshold
