@@ -216,36 +216,16 @@ type dnsMode struct {
 
 func (m *dnsMode) command(p *parser) bool {
 	op := m.op
+	if p.commonSubcommand(op) {
+		return true
+	}
 	switch kw := p.kw(0); {
-	case kw == "frequency" && p.kw(1) == "msec":
-		// Extension: sub-second frequency, in milliseconds.
-		p.i = 1
-		p.next()
-		if p.neg || p.def {
-			op.Frequency = sla.DefaultFrequency
-		} else if n, _, ok := p.number("frequency msec", limFrequencyMsec); ok && p.done("frequency msec") {
-			op.Frequency = time.Duration(n) * time.Millisecond
-		}
-	case kw == "frequency":
-		p.duration(&op.Frequency, kw, limFrequency, time.Second, sla.DefaultFrequency)
 	case dnsExtensions[kw]:
 		d := op.DNS
 		if d == nil {
 			d = &sla.DNS{} // the type line was refused: check the line, keep nothing
 		}
 		p.dnsExtension(kw, d)
-	case kw == "timeout":
-		p.duration(&op.Timeout, kw, limTimeout, time.Millisecond, sla.DefaultTimeout)
-	case kw == "threshold":
-		p.duration(&op.Threshold, kw, limThreshold, time.Millisecond, sla.DefaultThreshold)
-	case kw == "owner":
-		p.text(&op.Owner, kw, maxOwner)
-	case kw == "tag":
-		p.text(&op.Tag, kw, maxTag)
-	case kw == "vrf":
-		p.vrf(op)
-	case kw == "history":
-		p.history(op)
 	case dnsCommands[kw]:
 		// The no form asks for the default, which is what ipslad does.
 		if !p.neg && !p.def {
@@ -805,26 +785,10 @@ var (
 func (m *opMode) command(p *parser) bool {
 	op := m.op
 	reset := p.neg || p.def
+	if p.commonSubcommand(op) {
+		return true
+	}
 	switch kw := p.kw(0); {
-	case kw == "frequency" && p.kw(1) == "msec":
-		p.i = 2
-		if reset {
-			op.Frequency = sla.DefaultFrequency
-		} else if n, _, ok := p.number("frequency msec", limFrequencyMsec); ok && p.done("frequency msec") {
-			op.Frequency = time.Duration(n) * time.Millisecond
-		}
-	case kw == "frequency":
-		p.duration(&op.Frequency, kw, limFrequency, time.Second, sla.DefaultFrequency)
-	case kw == "timeout":
-		p.duration(&op.Timeout, kw, limTimeout, time.Millisecond, op.DefaultTimeout())
-	case kw == "threshold":
-		p.duration(&op.Threshold, kw, limThreshold, time.Millisecond, sla.DefaultThreshold)
-	case kw == "owner":
-		p.text(&op.Owner, kw, maxOwner)
-	case kw == "tag":
-		p.text(&op.Tag, kw, maxTag)
-	case kw == "vrf":
-		p.vrf(op)
 	case kw == "tos":
 		p.i = 1
 		if reset {
@@ -853,8 +817,6 @@ func (m *opMode) command(p *parser) bool {
 		}
 	case kw == "request-data-size" || kw == "verify-data":
 		p.errorf(p.ln.pos, "%s: not valid for a %s operation", kw, op.TypeName())
-	case kw == "history":
-		p.history(op)
 	case kw == "data-pattern":
 		if !reset {
 			p.errorf(p.ln.pos, "%s: not supported yet", kw)
@@ -1509,4 +1471,36 @@ func (p *parser) sourceIP(peer netip.Addr, peerName string) (netip.Addr, bool) {
 func (p *parser) sourcePort() (uint16, bool) {
 	n, _, ok := p.number("source-port", limPort)
 	return uint16(n), ok
+}
+
+// commonSubcommand handles the sub-commands every operation type has
+// (cisco-semantics §1.4) and reports whether the line was one of them.
+func (p *parser) commonSubcommand(op *sla.Operation) bool {
+	switch kw := p.kw(0); {
+	case kw == "frequency" && p.kw(1) == "msec":
+		// Extension: sub-second frequency, in milliseconds.
+		p.i = 2
+		if p.neg || p.def {
+			op.Frequency = sla.DefaultFrequency
+		} else if n, _, ok := p.number("frequency msec", limFrequencyMsec); ok && p.done("frequency msec") {
+			op.Frequency = time.Duration(n) * time.Millisecond
+		}
+	case kw == "frequency":
+		p.duration(&op.Frequency, kw, limFrequency, time.Second, sla.DefaultFrequency)
+	case kw == "timeout":
+		p.duration(&op.Timeout, kw, limTimeout, time.Millisecond, op.DefaultTimeout())
+	case kw == "threshold":
+		p.duration(&op.Threshold, kw, limThreshold, time.Millisecond, sla.DefaultThreshold)
+	case kw == "owner":
+		p.text(&op.Owner, kw, maxOwner)
+	case kw == "tag":
+		p.text(&op.Tag, kw, maxTag)
+	case kw == "vrf":
+		p.vrf(op)
+	case kw == "history":
+		p.history(op)
+	default:
+		return false
+	}
+	return true
 }
