@@ -39,7 +39,7 @@ func BenchmarkDNSStarterShared(b *testing.B) {
 	p.server = server
 	done := make(chan Outcome, 1)
 	for b.Loop() {
-		p.start(time.Now().Add(time.Second), func(o Outcome) { done <- o })
+		p.start(time.Now().Add(time.Second), func(o Outcome) { done <- o }, nil)
 		if out := <-done; out.Code != CodeOK {
 			b.Fatal(out.Code, out.Detail)
 		}

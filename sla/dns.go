@@ -66,7 +66,10 @@ type dnsProbe struct {
 	device string       // vrf: the device every socket is bound to
 	local  *net.UDPAddr // own socket's local address, with source-port
 	query  []byte       // packed query with ID 0; the ID is set per run
-	check  checker
+	// serverUDP is server for sendmmsg (see udpAddr); only the run's
+	// starter touches it, and an operation has one run in flight.
+	serverUDP *net.UDPAddr
+	check     checker
 }
 
 // Query returns the question a dns operation asks: PTR for an IPv4 or
@@ -172,7 +175,7 @@ func (p *dnsProbe) runShared(ctx context.Context) (*dns.Msg, time.Duration, Outc
 	}
 	defer m.unregister(p.server, id)
 	start := time.Now()
-	if _, err := m.conn.WriteToUDPAddrPort(p.packed(id), p.server); err != nil {
+	if err := m.sendTo(p.packed(id), p.server); err != nil {
 		return nil, 0, sendError(err)
 	}
 	for {

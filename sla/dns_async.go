@@ -3,6 +3,7 @@ package sla
 import (
 	"context"
 	"encoding/binary"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -17,8 +18,12 @@ import (
 // otherwise the starter keeps the deadline itself. The scheduler prefers
 // starters to Probe: at 10,000 operations a second a goroutine, a context,
 // a timer and a channel hand-off per run cost more CPU than the query.
+//
+// With a batch, start may queue its datagram there instead of sending it:
+// the caller flushes the batch once it has started every run due at the
+// same time, and the queued runs' RTT counts from the flush.
 type starter interface {
-	start(deadline time.Time, done func(Outcome)) (expire func())
+	start(deadline time.Time, done func(Outcome), b *sendBatch) (expire func())
 }
 
 // newStarter returns op's starter, or nil when its type has none.
@@ -34,7 +39,7 @@ func newStarter(op Operation) starter {
 	return p
 }
 
-func (p *dnsProbe) start(deadline time.Time, done func(Outcome)) func() {
+func (p *dnsProbe) start(deadline time.Time, done func(Outcome), b *sendBatch) func() {
 	if p.cfg.TCP || p.local != nil {
 		go p.runSync(deadline, time.Now(), done, p.Run)
 		return nil
@@ -45,12 +50,24 @@ func (p *dnsProbe) start(deadline time.Time, done func(Outcome)) func() {
 		done(Outcome{Code: CodeError, Detail: err.Error()})
 		return nil
 	}
+	if b != nil && m.batch != nil {
+		b.add(q, p.packed(id))
+		return q.expire
+	}
 	q.start = time.Now()
-	if _, err := m.conn.WriteToUDPAddrPort(p.packed(id), p.server); err != nil {
+	if err := m.sendTo(p.packed(id), p.server); err != nil {
 		q.finish(sendError(err))
 		return nil
 	}
 	return q.expire
+}
+
+// udpAddr returns the server's address as a *net.UDPAddr, made once.
+func (p *dnsProbe) udpAddr() *net.UDPAddr {
+	if p.serverUDP == nil || p.serverUDP.AddrPort() != p.server {
+		p.serverUDP = net.UDPAddrFromAddrPort(p.server)
+	}
+	return p.serverUDP
 }
 
 func (q *asyncQuery) bound(m *udpMux, id uint16) { q.m, q.id = m, id }

@@ -2,6 +2,7 @@ package sla
 
 import (
 	"context"
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"os"
@@ -91,6 +92,27 @@ func garbage(seed byte, n int) []byte {
 	return b
 }
 
+// oversized returns a packed 60 kB reply to q (every query of these tests
+// asks the same question), packed on first use.
+var oversized = func() func(q *dns.Msg) []byte {
+	var (
+		once   sync.Once
+		packed []byte
+	)
+	return func(q *dns.Msg) []byte {
+		once.Do(func() {
+			m := goodReply(q)
+			for i := range 3500 {
+				m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60},
+					A: net.IPv4(10, byte(i>>16), byte(i>>8), byte(i))})
+			}
+			m.Compress = true
+			packed, _ = m.Pack()
+		})
+		return append([]byte(nil), packed...)
+	}
+}()
+
 // hostileTimeout is the probes' timeout in these tests.
 const hostileTimeout = 150 * time.Millisecond
 
@@ -177,13 +199,11 @@ func hostileCases(t testing.TB) []hostileCase {
 			send(pc, from, goodReply(q))
 		}, CodeOK},
 		{"oversized answer (no EDNS, 60 kB)", func(pc *net.UDPConn, from netip.AddrPort, _ []byte, q *dns.Msg) {
-			m := goodReply(q)
-			for i := range 3500 {
-				m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60},
-					A: net.IPv4(10, byte(i>>16), byte(i>>8), byte(i))})
-			}
-			m.Compress = true
-			send(pc, from, m)
+			// Packed once (3,500 records take long to pack under -race on
+			// a loaded machine), then only the ID changes.
+			b := oversized(q)
+			binary.BigEndian.PutUint16(b, q.Id)
+			pc.WriteToUDPAddrPort(b, from)
 		}, CodeOK},
 		{"flood of replies", func(pc *net.UDPConn, from netip.AddrPort, raw []byte, q *dns.Msg) {
 			good := goodReply(q)
@@ -211,7 +231,7 @@ func hostileCases(t testing.TB) []hostileCase {
 // runStarter runs p through the scheduler's goroutine-free path.
 func runStarter(p *dnsProbe, timeout time.Duration) Outcome {
 	ch := make(chan Outcome, 1)
-	expire := p.start(time.Now().Add(timeout), func(o Outcome) { ch <- o })
+	expire := p.start(time.Now().Add(timeout), func(o Outcome) { ch <- o }, nil)
 	if expire != nil {
 		t := time.AfterFunc(timeout, expire)
 		defer t.Stop()
@@ -418,6 +438,69 @@ func TestHostileDoesNotBlockOthers(t *testing.T) {
 			// speed assertion: a run blocked by the flood would be missing.
 			if healthyRuns < 3 {
 				t.Errorf("healthy operation ran %d times in 3.2 s, want at least 3", healthyRuns)
+			}
+			return
+		}
+	}
+}
+
+// TestDeadServerSparesOthers runs, through the real Scheduler on the shared
+// socket, an operation towards a closed port (an ICMP port unreachable a
+// run) beside a healthy one. The kernel reports the ICMP error to the next
+// system call on the socket, which may be the healthy operation's send: it
+// must not fail that send, and the dead server's runs must end in IOS's
+// "No connection", not a Timeout.
+func TestDeadServerSparesOthers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for 2.5 s")
+	}
+	healthy := startDNS(t, answer("anycast.example.com. 60 IN A 192.0.2.53"))
+	dead := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), freePort(t, "udp"))
+	servers := map[int]netip.AddrPort{}
+	var ops []Operation
+	for i := range 6 { // odd ids healthy, even ids dead, started in one batch
+		op := testOp(i + 1)
+		op.Frequency = 500 * time.Millisecond
+		op.Timeout, op.Threshold = 300*time.Millisecond, 300*time.Millisecond
+		ops = append(ops, op)
+		servers[op.ID] = healthy
+		if op.ID%2 == 0 {
+			servers[op.ID] = dead
+		}
+	}
+	results := make(chan Result, 256)
+	s := NewScheduler(results, NewProbe, nil)
+	s.starter = func(op Operation) starter {
+		p, err := newDNSProbe(*op.DNS)
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		p.server = servers[op.ID]
+		return p
+	}
+	if errs := s.Set(ops); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	go s.Run(ctx)
+	runs := map[bool]int{}
+	for {
+		select {
+		case r := <-results:
+			isDead := r.ID%2 == 0
+			runs[isDead]++
+			want := CodeOK
+			if isDead {
+				want = CodeNoConnection
+			}
+			if r.Code != want {
+				t.Errorf("ip sla %d (dead server %v): %v (%s), want %v", r.ID, isDead, r.Code, r.Detail, want)
+			}
+		case <-ctx.Done():
+			if runs[false] < 9 || runs[true] < 9 {
+				t.Errorf("runs: %d healthy, %d dead; want at least 9 each", runs[false], runs[true])
 			}
 			return
 		}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,8 +27,9 @@ import (
 // ICMP port unreachable with the original query, whose destination and ID
 // name the probe it belongs to.
 type udpMux struct {
-	conn *net.UDPConn
-	raw  syscall.RawConn
+	conn  *net.UDPConn
+	raw   syscall.RawConn
+	batch batchConn // conn, for sendmmsg
 
 	mu       sync.Mutex
 	pending  map[pendingKey]handler
@@ -73,6 +76,9 @@ type delivery struct {
 // then the next one opens. One socket is best while it suffices: its
 // reader drains a whole batch of replies in one wake-up.
 const muxShards = 8
+
+// rcvBuf is the receive buffer asked for each shared socket.
+const rcvBuf = 8 << 20
 
 // shardFull is the number of queries in flight towards one server above
 // which a socket passes new queries to the next shard.
@@ -123,8 +129,12 @@ func muxFor(src netip.Addr, device string, shard int) (*udpMux, error) {
 			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_RECVERR, 1)
 		}
 		if serr == nil {
-			// Room for bursts of replies while the reader is descheduled.
-			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+			// Room for bursts of replies while the reader is descheduled,
+			// and for a hostile server's flood beside them: beyond
+			// net.core.rmem_max when the process has CAP_NET_ADMIN.
+			if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvBuf) != nil {
+				unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, rcvBuf)
+			}
 		}
 	})
 	if serr != nil {
@@ -132,6 +142,11 @@ func muxFor(src netip.Addr, device string, shard int) (*udpMux, error) {
 		return nil, serr
 	}
 	m := &udpMux{conn: conn, raw: raw, pending: map[pendingKey]handler{}, inFlight: map[netip.AddrPort]int{}}
+	if src.Is6() {
+		m.batch = ipv6.NewPacketConn(conn)
+	} else {
+		m.batch = ipv4.NewPacketConn(conn)
+	}
 	muxes[key] = m
 	go m.read()
 	return m, nil
@@ -157,6 +172,22 @@ func (m *udpMux) register(server netip.AddrPort, random func() uint16, h handler
 		}
 		id++
 	}
+}
+
+// sendTo sends one datagram on the shared socket. A send can fail with
+// the error of an ICMP message that an earlier datagram provoked:
+// IP_RECVERR sets the socket's pending error, and whichever system call
+// comes first reports (and clears) it, a send as well as the reader's
+// receive. That error belongs to the earlier query, whose report waits on
+// the error queue: deliver it, then send again; a second failure is this
+// datagram's own.
+func (m *udpMux) sendTo(packet []byte, to netip.AddrPort) error {
+	_, err := m.conn.WriteToUDPAddrPort(packet, to)
+	if err != nil {
+		m.drainErrors()
+		_, err = m.conn.WriteToUDPAddrPort(packet, to)
+	}
+	return err
 }
 
 // errNoID is a run's error when every DNS ID towards its server is taken.
@@ -198,6 +229,9 @@ func (m *udpMux) deliver(k pendingKey, d delivery) {
 }
 
 func (m *udpMux) read() {
+	// One datagram per system call: recvmmsg measured no cheaper here (the
+	// reader wakes for each reply or two at 10,000 operations a second)
+	// and costs an address allocation per datagram.
 	buf := make([]byte, 65536)
 	for {
 		n, from, err := m.conn.ReadFromUDPAddrPort(buf)
@@ -235,9 +269,10 @@ func (m *udpMux) drainErrors() (entries int) {
 			from    unix.Sockaddr
 			rerr    error
 		)
-		err := m.raw.Read(func(fd uintptr) bool {
+		// Control, not Read: the reader goroutine holds the read lock
+		// while it waits for a datagram, and a sender drains too.
+		err := m.raw.Control(func(fd uintptr) {
 			n, oobn, _, from, rerr = unix.Recvmsg(int(fd), buf, oob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
-			return true
 		})
 		if err != nil || rerr != nil {
 			return entries // EAGAIN: the queue is empty
@@ -277,4 +312,96 @@ func queuedErrno(oob []byte) syscall.Errno {
 		}
 	}
 	return 0
+}
+
+// batchConn sends several datagrams in one system call (sendmmsg):
+// ipv4.PacketConn and ipv6.PacketConn, whose Message types are the same
+// type.
+type batchConn interface {
+	WriteBatch(ms []ipv4.Message, flags int) (int, error)
+}
+
+// sendBatch collects the queries of the runs that start in one wake-up of
+// the scheduler, to send them with one sendmmsg per shared socket instead
+// of a sendto each. Only the scheduler's goroutine uses it.
+type sendBatch struct {
+	queries []*asyncQuery
+	packets [][]byte
+	msgs    []ipv4.Message // reused between flushes
+}
+
+func (b *sendBatch) add(q *asyncQuery, packet []byte) {
+	b.queries = append(b.queries, q)
+	b.packets = append(b.packets, packet)
+}
+
+// flush sends the queued queries, socket by socket, and empties b.
+func (b *sendBatch) flush() {
+	for i := 0; i < len(b.queries); {
+		m := b.queries[i].m
+		j := i + 1
+		for j < len(b.queries) && b.queries[j].m == m {
+			j++
+		}
+		m.writeBatch(b.queries[i:j], b.packets[i:j], &b.msgs)
+		i = j
+	}
+	clear(b.queries)
+	clear(b.packets)
+	b.queries, b.packets = b.queries[:0], b.packets[:0]
+}
+
+// writeBatch sends packets[i] for qs[i]; a query whose datagram the
+// kernel refuses ends at once with the send error, as with sendto.
+func (m *udpMux) writeBatch(qs []*asyncQuery, packets [][]byte, msgs *[]ipv4.Message) {
+	for len(*msgs) < len(qs) {
+		*msgs = append(*msgs, ipv4.Message{Buffers: make([][]byte, 1)})
+	}
+	ms := (*msgs)[:len(qs)]
+	for i, q := range qs {
+		ms[i].Buffers[0], ms[i].Addr = packets[i], q.p.udpAddr()
+	}
+	// The RTTs count from here. Under the lock the reader takes before it
+	// hands over a reply, so the reader sees these writes.
+	now := time.Now()
+	m.mu.Lock()
+	for _, q := range qs {
+		q.start = now
+	}
+	m.mu.Unlock()
+	retried := false // the first unsent datagram was refused once
+	for rest, queries := ms, qs; len(rest) > 0; {
+		n, err := m.batch.WriteBatch(rest, 0)
+		if n = max(n, 0); n > 0 {
+			retried = false
+		}
+		rest, queries = rest[n:], queries[n:]
+		if len(rest) == 0 {
+			break
+		}
+		if err == nil && n == 0 {
+			err = errors.New("sendmmsg sent nothing")
+		}
+		if err == nil {
+			// A partial send: a datagram failed and sendmmsg, having
+			// sent others, dropped its error. If that was an earlier
+			// query's ICMP error (see sendTo), its report waits on the
+			// error queue, and nothing else will read it now.
+			m.drainErrors()
+			continue
+		}
+		if !retried {
+			// Perhaps an earlier query's ICMP error (see sendTo).
+			m.drainErrors()
+			retried = true
+			continue
+		}
+		// The first unsent datagram is the one the kernel refused.
+		queries[0].finish(sendError(err))
+		rest, queries = rest[1:], queries[1:]
+		retried = false
+	}
+	for i := range ms {
+		ms[i].Buffers[0], ms[i].Addr = nil, nil
+	}
 }
