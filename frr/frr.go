@@ -26,6 +26,19 @@ type Cli func(ctx context.Context, args ...string) (string, error)
 // DefaultTimeout bounds one vtysh run.
 const DefaultTimeout = 10 * time.Second
 
+// ErrUnreachable is matched (errors.Is) by every error of a vtysh run that
+// did not complete: FRR not running ("failed to connect to any daemons"),
+// staticd not running, vtysh missing, killed or silent past its timeout.
+// The daemon retries these with backoff; an answer of FRR's that refuses a
+// command ("%" lines) is not one of them.
+var ErrUnreachable = errors.New("FRR unreachable")
+
+// cliError is a vtysh run that did not complete; it matches ErrUnreachable.
+type cliError struct{ msg string }
+
+func (e *cliError) Error() string        { return e.msg }
+func (e *cliError) Is(target error) bool { return target == ErrUnreachable }
+
 // Vtysh returns a Cli that runs the vtysh binary at path (exec, no shell)
 // with -N pathspace when pathspace is not empty, killed after timeout.
 func Vtysh(path, pathspace string, timeout time.Duration) (Cli, error) {
@@ -49,10 +62,10 @@ func Vtysh(path, pathspace string, timeout time.Duration) (Cli, error) {
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		err := cmd.Run()
 		if ctx.Err() != nil {
-			return out.String(), fmt.Errorf("vtysh: no answer within %v", timeout)
+			return out.String(), &cliError{fmt.Sprintf("vtysh: no answer within %v", timeout)}
 		}
 		if err != nil {
-			return out.String(), fmt.Errorf("vtysh: %v: %s", err, strings.TrimSpace(errb.String()+out.String()))
+			return out.String(), &cliError{fmt.Sprintf("vtysh: %v: %s", err, strings.TrimSpace(errb.String()+out.String()))}
 		}
 		return out.String(), nil
 	}, nil
