@@ -200,6 +200,9 @@ func (b *builder) finish() (*Config, error) {
 // references between items.
 func (b *builder) validate(c *Config) {
 	for _, op := range c.Operations {
+		if h := op.HTTP; h != nil && h.Raw && h.RawRequest == "" {
+			b.errs.Add(b.pos.op[op.ID], "ip sla %d: http raw without its request: add an http-raw-request block", op.ID)
+		}
 		s := op.Schedule
 		if !s.Scheduled {
 			b.warns.Add(b.pos.op[op.ID], "ip sla %d is not scheduled: it never runs and its tracks stay Down", op.ID)

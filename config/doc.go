@@ -7,7 +7,7 @@
 // Parse reads the subset of IOS that ipslad emulates (docs/cisco-semantics.md):
 //
 //	ip sla N
-//	 dns TARGET name-server ADDR [source-ip A] [source-port P]
+//	 dns TARGET name-server ADDR [source-ip A] [source-port P]   (TARGET: host name, or IPv4/IPv6 address: PTR)
 //	 frequency S | timeout MS | threshold MS | owner TEXT | tag TEXT
 //	ip sla schedule N [life {forever|S}] [start-time {now|pending|after hh:mm:ss|random MS|hh:mm[:ss] [month day]}]
 //	                  [ageout S] [recurring]
@@ -47,13 +47,44 @@
 //	edns buffer-size BYTES            ! 512-65535: add an EDNS OPT record (default none)
 //	frequency msec MS                 ! sub-second frequency, 100-604800000 ms
 //
-// Besides dns, the IOS types icmp-echo, tcp-connect, udp-echo and http get
+// Besides dns, the IOS types icmp-echo, tcp-connect, udp-echo and http
 // are read with their common sub-commands (vrf, tos, request-data-size,
-// verify-data), and so are the schedule options start-time hh:mm[:ss]
+// verify-data, data-pattern), and so are the schedule options start-time hh:mm[:ss]
 // [month day] and random MS, ageout and recurring, `ip sla group
-// schedule`, `history lives-kept|buckets-kept|filter`, and the reaction lines
+// schedule` (with `frequency range A-B`), `history
+// lives-kept|buckets-kept|filter`, the distribution statistics `history
+// hours-of-statistics-kept N` (0-25, default 2; 0: off), `history
+// distributions-of-statistics-kept N` (1-20, default 1) and `history
+// statistics-distribution-interval MS` (1-100, default 20), and the reaction lines
 // `ip sla reaction-configuration`, `ip sla reaction-trigger` and `ip sla
 // logging traps` (README, "Configuration").
+//
+// The http type line is IOS's, options in any order:
+//
+//	http {get | raw} URL [name-server ADDR] [version {1.0 | 1.1}] [source-ip ADDR]
+//	     [source-port P] [cache {enable | disable}] [proxy URL]
+//	http-raw-request                  ! http raw: the request, sent verbatim
+//	 GET /health HTTP/1.0\r\n          ! lines are joined as they are, escapes
+//	 \r\n                              ! \r \n \t \\ resolved; nothing is added
+//	 exit
+//	data-pattern HEX                  ! icmp-echo, udp-echo: 1-8 hex digits, default ABCDABCD
+//
+// version defaults to 1.0 (IOS's default) and goes on the request line;
+// name-server resolves the URL's host through that DNS server (UDP port
+// 53) instead of the system resolver; proxy sends the absolute-URI request
+// to the proxy (CONNECT for an https URL) and the target name is not looked
+// up locally. cache follows IOS's MIB (rttMonEchoAdminCache): enable, the
+// default, lets caches on the way answer; disable adds "Cache-Control:
+// no-cache" and "Pragma: no-cache" so they fetch from the origin (ipslad
+// itself never caches; a raw request is sent as written). Inside
+// http-raw-request every line is request text up to a line "exit"; a
+// line at or left of the http-raw-request line that is one of ipslad's
+// global commands also ends it. Beyond IOS, \xHH writes any byte (Format
+// uses it for blanks at either end of a line, a leading "!", a line "exit"
+// and control bytes, so that the request reads back unchanged). The data pattern's bytes fill the payload
+// repeated (an odd number of digits gets a leading 0); the first 8 bytes
+// of a udp-echo payload are a per-run token that tells a late echo from
+// the current one.
 //
 // Parse also reads the no forms `no ip sla N`, `no ip sla schedule N`, `no track N`,
 // `no ip route ...`, `no delay` (or `default delay`), `no object M`,
@@ -70,8 +101,8 @@
 // mistyped sub-command (an error) rather than the next global command.
 //
 // Commands IOS has but ipslad does not implement yet, inside its own
-// families (operation types such as udp-jitter, `history
-// hours-of-statistics-kept`, a group `frequency range`, `http raw`, `track N application`,
+// families (operation types such as udp-jitter, `history enhanced`,
+// `track N application`,
 // `interface IF ipv6 routing`, `carrier-delay`, `ip route vrf`, ...), are errors saying "not supported yet": ignoring
 // them would run something other than what the file says.
 //
@@ -109,6 +140,11 @@
 //	ip sla group schedule G 1-3,5 schedule-period P frequency F life L start-time T ageout A
 //	    top level:     ip-sla-group-schedule: [{group: G, operations: 1-3,5,
 //	                   schedule-period: P, frequency: F, life: L, start-time: T, ageout: A}]
+//	ip sla group schedule G 1-3,5 schedule-period P frequency range A-B ...
+//	    top level:     ip-sla-group-schedule: [{..., frequency-range: A-B}]
+//	                   (IOS's random scheduler: starts spread at random over P,
+//	                   each next frequency drawn within A-B after every run;
+//	                   the timeout must not exceed A; A below P is a warning)
 //	ip sla reaction-configuration N react E threshold-type T threshold-value U L action-type A
 //	    ip-sla entry N: reaction-configuration: [{react: E, threshold-type: T,
 //	                   threshold-value: {upper: U, lower: L}, action-type: A}]

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -154,7 +155,7 @@ func (p *parser) dnsType(op *sla.Operation) bool {
 		return false
 	}
 	p.i = 1
-	t, ok := p.expect("dns", "a target host name or IPv4 address")
+	t, ok := p.expect("dns", "a target host name or IPv4/IPv6 address")
 	if !ok {
 		return false
 	}
@@ -708,40 +709,56 @@ func (p *parser) udpEchoType(op *sla.Operation) bool {
 	return ok
 }
 
-// httpType reads `http get URL [source-ip A] [version V]` and sets the
-// http default timeout, 60000 ms.
+// httpType reads
+//
+//	http {get|raw} URL [name-server A] [version {1.0|1.1}] [source-ip A] [source-port P]
+//	     [cache {enable|disable}] [proxy URL]
+//
+// (options in any order) and sets the http default timeout, 60000 ms.
 func (p *parser) httpType(op *sla.Operation) bool {
 	p.i = 1
-	m, ok := p.expect("http", "get")
+	m, ok := p.expect("http", "get or raw")
 	if !ok {
 		return false
 	}
+	h := sla.HTTP{}
 	switch strings.ToLower(m.text) {
 	case "get":
 	case "raw":
-		p.errorf(p.at(m), "http raw: not supported yet (http get is)")
-		return false
+		h.Raw = true
 	default:
-		p.errorf(p.at(m), "http: expected get, got %q", m.text)
+		p.errorf(p.at(m), "http: expected get or raw, got %q", m.text)
 		return false
 	}
-	u, ok := p.expect("http get", "a URL")
+	what := "http " + strings.ToLower(m.text)
+	u, ok := p.expect(what, "a URL")
 	if !ok {
 		return false
 	}
-	if pu, err := url.Parse(u.text); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-		p.errorf(p.at(u), "http get: expected an http:// or https:// URL, got %q", u.text)
+	if !httpURL(u.text) {
+		p.errorf(p.at(u), "%s: expected an http:// or https:// URL, got %q", what, u.text)
 		return false
 	}
-	h := sla.HTTP{URL: u.text}
+	h.URL = u.text
 	ok = p.options("http", func(kw string, w word) bool {
 		switch kw {
+		case "name-server":
+			a, ok := p.address("name-server")
+			if !ok {
+				return false
+			}
+			h.NameServer, _ = parseAddr(a.text)
 		case "source-ip":
 			a, ok := p.address("source-ip")
 			if !ok {
 				return false
 			}
 			h.SourceIP, _ = parseAddr(a.text)
+		case "source-port":
+			var ok bool
+			if h.SourcePort, ok = p.sourcePort(); !ok {
+				return false
+			}
 		case "version":
 			v, ok := p.expect("version", "1.0 or 1.1")
 			if !ok {
@@ -751,12 +768,39 @@ func (p *parser) httpType(op *sla.Operation) bool {
 				p.errorf(p.at(v), "version: expected 1.0 or 1.1, got %q", v.text)
 				return false
 			}
+			if h.Raw {
+				p.warnf(p.at(w), "http raw: version is not used: the request line is the http-raw-request's")
+			}
 			h.Version = v.text
-		case "name-server", "source-port", "cache", "proxy":
-			p.errorf(p.at(w), "http %s: not supported yet", kw)
-			return false
+		case "cache":
+			c, ok := p.expect("cache", "enable or disable")
+			if !ok {
+				return false
+			}
+			switch strings.ToLower(c.text) {
+			case "enable":
+				h.NoCache = false
+			case "disable":
+				h.NoCache = true
+				if h.Raw {
+					p.warnf(p.at(w), "http raw: cache disable adds no header to a raw request; write Cache-Control: no-cache in it")
+				}
+			default:
+				p.errorf(p.at(c), "cache: expected enable or disable, got %q", c.text)
+				return false
+			}
+		case "proxy":
+			pu, ok := p.expect("proxy", "a proxy URL")
+			if !ok {
+				return false
+			}
+			if !httpURL(pu.text) || strings.HasPrefix(strings.ToLower(pu.text), "https:") {
+				p.errorf(p.at(pu), "proxy: expected an http:// URL, got %q", pu.text)
+				return false
+			}
+			h.Proxy = pu.text
 		default:
-			p.errorf(p.at(w), "http: expected source-ip or version, got %q", w.text)
+			p.errorf(p.at(w), "http: expected name-server, version, source-ip, source-port, cache or proxy, got %q", w.text)
 			return false
 		}
 		return true
@@ -764,8 +808,166 @@ func (p *parser) httpType(op *sla.Operation) bool {
 	if !ok {
 		return false
 	}
+	if h.SourceIP.IsValid() && h.NameServer.IsValid() && h.SourceIP.Is4() != h.NameServer.Is4() {
+		p.errorf(p.ln.pos, "http: source-ip %s is not of the same address family as name-server %s", h.SourceIP, h.NameServer)
+		return false
+	}
 	op.HTTP = &h
+	op.Timeout = sla.DefaultHTTPTimeout
 	return true
+}
+
+// httpURL reports whether s is an http:// or https:// URL with a host.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// rawRequestMode is IOS's http-raw-request sub-mode (config-ip-sla-http-rr):
+// each line is request text, its escapes (\r, \n, \t, \\) resolved and
+// nothing added between lines, until a line "exit". The request is sent
+// verbatim. A line at or left of the http-raw-request line's indentation
+// that is one of ipslad's global commands (ip sla ..., ip route, track, end)
+// also ends it, so a forgotten exit does not swallow the rest of the file.
+type rawRequestMode struct {
+	op     *sla.Operation
+	indent int
+	text   strings.Builder
+}
+
+func (m *rawRequestMode) command(p *parser) bool {
+	if len(p.ln.words) == 1 && strings.EqualFold(p.ln.words[0].text, "exit") {
+		p.exit()
+		return true
+	}
+	if p.ln.indent <= m.indent && p.own(false) {
+		return false
+	}
+	p.skipped = true // the text is not a command: no lexical errors (quotes, "!")
+	line := strings.TrimRight(p.ln.text[p.ln.indent:], " \t")
+	s, err := unescapeRaw(line)
+	if err != nil {
+		p.errorf(p.ln.pos, "http-raw-request: %v", err)
+		return true
+	}
+	m.text.WriteString(s)
+	if h := m.op.HTTP; h != nil && h.Raw {
+		h.RawRequest = m.text.String()
+	}
+	return true
+}
+
+// unescapeRaw resolves IOS's escapes in a raw request line.
+func unescapeRaw(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+1 == len(s) {
+			return "", fmt.Errorf("a lone \\ at the end of the line (write \\\\ for a backslash)")
+		}
+		i++
+		switch s[i] {
+		case 'r':
+			b.WriteByte('\r')
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case '\\':
+			b.WriteByte('\\')
+		case 'x':
+			// ipslad extension: any byte, for what a line cannot hold
+			// as it is (Format writes leading and trailing blanks so).
+			v, err := strconv.ParseUint(s[i+1:min(i+3, len(s))], 16, 8)
+			if err != nil || i+3 > len(s) {
+				return "", fmt.Errorf("\\x must be followed by two hexadecimal digits")
+			}
+			b.WriteByte(byte(v))
+			i += 2
+		default:
+			return "", fmt.Errorf("unknown escape \\%c (\\r, \\n, \\t, \\\\ and \\xHH are)", s[i])
+		}
+	}
+	return b.String(), nil
+}
+
+// escapeRaw writes a raw request back as http-raw-request lines, one per
+// LF-terminated piece, so that reading them gives the request back: blanks
+// at either end of a line, a leading "!", a line "exit" and control bytes
+// are written as \\xHH.
+func escapeRaw(s string) []string {
+	var lines []string
+	for len(s) > 0 {
+		piece := s
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			piece = s[:i+1]
+		}
+		s = s[len(piece):]
+		body := strings.TrimSuffix(piece, "\n")
+		lead, end := len(body)-len(strings.TrimLeft(body, " ")), len(strings.TrimRight(body, " \t"))
+		var b strings.Builder
+		for i := 0; i < len(body); i++ {
+			c := body[i]
+			edge := i < lead || i >= end
+			switch {
+			case c == '\r':
+				b.WriteString(`\r`)
+			case c == '\t':
+				b.WriteString(`\t`)
+			case c == '\\':
+				b.WriteString(`\\`)
+			case c < 0x20 || c >= 0x7f || edge || (i == 0 && c == '!'):
+				fmt.Fprintf(&b, `\x%02x`, c)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		line := b.String()
+		if strings.EqualFold(line, "exit") {
+			line = fmt.Sprintf(`\x%02x`, line[0]) + line[1:]
+		}
+		if len(piece) > len(body) {
+			line += `\n`
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// dataPattern reads `data-pattern HEX`: 1 to 8 hexadecimal digits (IOS's
+// range 0-FFFFFFFF), kept in upper case; the default ABCDABCD is kept as "".
+func (p *parser) dataPattern(op *sla.Operation) {
+	p.i = 1
+	if p.neg || p.def {
+		op.DataPattern = ""
+		return
+	}
+	w, ok := p.expect("data-pattern", "a hexadecimal pattern (1-8 digits)")
+	if !ok || !p.done("data-pattern") {
+		return
+	}
+	h, err := checkDataPattern(w.text)
+	if err != nil {
+		p.errorf(p.at(w), "data-pattern: %v", err)
+		return
+	}
+	op.DataPattern = h
+}
+
+// checkDataPattern validates a data-pattern and returns its canonical
+// form ("" for IOS's default).
+func checkDataPattern(s string) (string, error) {
+	if len(s) == 0 || len(s) > 8 || strings.Trim(strings.ToLower(s), "0123456789abcdef") != "" {
+		return "", fmt.Errorf("expected 1-8 hexadecimal digits (0-FFFFFFFF), got %q", s)
+	}
+	s = strings.ToUpper(s)
+	if s == sla.DefaultDataPattern {
+		s = ""
+	}
+	return s, nil
 }
 
 // opMode is the sub-mode of the types other than dns (config-ip-sla-echo,
@@ -817,10 +1019,31 @@ func (m *opMode) command(p *parser) bool {
 		}
 	case kw == "request-data-size" || kw == "verify-data":
 		p.errorf(p.ln.pos, "%s: not valid for a %s operation", kw, op.TypeName())
+	case kw == "data-pattern" && (op.ICMPEcho != nil || op.UDPEcho != nil):
+		p.dataPattern(op)
 	case kw == "data-pattern":
-		if !reset {
-			p.errorf(p.ln.pos, "%s: not supported yet", kw)
+		p.errorf(p.ln.pos, "%s: not valid for a %s operation", kw, op.TypeName())
+	case kw == "http-raw-request":
+		p.i = 1
+		if !p.done(kw) {
+			return true
 		}
+		raw := op.HTTP != nil && op.HTTP.Raw
+		if op.HasType() && !raw {
+			p.errorf(p.ln.pos, "%s: only for an http raw operation", kw)
+		}
+		if reset {
+			if raw {
+				op.HTTP.RawRequest = ""
+			}
+			return true
+		}
+		if raw {
+			op.HTTP.RawRequest = ""
+		}
+		// The lines are read (and dropped, when refused) in any case, so
+		// that request text is not taken for commands.
+		p.enter(&rawRequestMode{op: op, indent: p.ln.indent})
 	case kw == "dns" || otherTypes[kw]:
 		p.errorf(p.ln.pos, "%s: ip sla %d already has its type (%s); to change it, delete it with \"no ip sla %d\" first",
 			kw, op.ID, op.TypeName(), op.ID)
@@ -880,15 +1103,38 @@ func formatOtherType(b *strings.Builder, op *sla.Operation) {
 		endpoint(u.SourceIP, u.SourcePort)
 	case op.HTTP != nil:
 		h := op.HTTP
-		fmt.Fprintf(b, " http get %s", h.URL)
-		endpoint(h.SourceIP, 0)
+		method := "get"
+		if h.Raw {
+			method = "raw"
+		}
+		fmt.Fprintf(b, " http %s %s", method, h.URL)
+		if h.NameServer.IsValid() {
+			fmt.Fprintf(b, " name-server %s", h.NameServer)
+		}
 		if h.Version != "" {
 			fmt.Fprintf(b, " version %s", h.Version)
+		}
+		endpoint(h.SourceIP, h.SourcePort)
+		if h.NoCache {
+			b.WriteString(" cache disable")
+		}
+		if h.Proxy != "" {
+			fmt.Fprintf(b, " proxy %s", h.Proxy)
+		}
+		if h.Raw && h.RawRequest != "" {
+			b.WriteString("\n http-raw-request")
+			for _, l := range escapeRaw(h.RawRequest) {
+				fmt.Fprintf(b, "\n  %s", l)
+			}
+			b.WriteString("\n  exit")
 		}
 	default:
 		return
 	}
 	b.WriteByte('\n')
+	if op.DataPattern != "" {
+		fmt.Fprintf(b, " data-pattern %s\n", op.DataPattern)
+	}
 	if op.DataSize != 0 {
 		fmt.Fprintf(b, " request-data-size %d\n", op.DataSize)
 	}
@@ -1214,12 +1460,14 @@ var (
 	limBucketsKept = limit{"buckets", 1, 60}
 )
 
-// history reads `history lives-kept N`, `history buckets-kept N` and
-// `history filter {none|all|overThreshold|failures}`, and their no forms.
+// history reads `history lives-kept N`, `history buckets-kept N`,
+// `history filter {none|all|overThreshold|failures}`, `history
+// hours-of-statistics-kept N`, `history distributions-of-statistics-kept N`
+// and `history statistics-distribution-interval MS`, and their no forms.
 func (p *parser) history(op *sla.Operation) {
 	p.i = 1
 	reset := p.neg || p.def
-	w, ok := p.expect("history", "lives-kept, buckets-kept or filter")
+	w, ok := p.expect("history", "lives-kept, buckets-kept, filter, hours-of-statistics-kept, distributions-of-statistics-kept or statistics-distribution-interval")
 	if !ok {
 		return
 	}
@@ -1256,12 +1504,18 @@ func (p *parser) history(op *sla.Operation) {
 			}
 		}
 		p.errorf(p.at(f), "history filter: expected none, all, overThreshold or failures, got %q", f.text)
-	case "hours-of-statistics-kept", "distributions-of-statistics-kept", "statistics-distribution-interval", "enhanced":
+	case "hours-of-statistics-kept", "distributions-of-statistics-kept", "statistics-distribution-interval":
+		if reset {
+			setDistHistory(h, kw, -1)
+		} else if n, _, ok := p.number("history "+kw, distLimits[kw]); ok && p.done("history") {
+			setDistHistory(h, kw, int(n))
+		}
+	case "enhanced":
 		if !reset {
 			p.errorf(p.at(w), "history %s: not supported yet", kw)
 		}
 	default:
-		p.errorf(p.at(w), "history: expected lives-kept, buckets-kept or filter, got %q", w.text)
+		p.errorf(p.at(w), "history: expected lives-kept, buckets-kept, filter, hours-of-statistics-kept, distributions-of-statistics-kept or statistics-distribution-interval, got %q", w.text)
 	}
 }
 
@@ -1276,17 +1530,28 @@ func formatHistory(b *strings.Builder, h sla.History) {
 	if h.Filter != sla.HistoryNone {
 		fmt.Fprintf(b, " history filter %s\n", h.Filter)
 	}
+	if h.HoursKept != 0 {
+		fmt.Fprintf(b, " history hours-of-statistics-kept %d\n", h.Hours())
+	}
+	if h.DistKept != 0 {
+		fmt.Fprintf(b, " history distributions-of-statistics-kept %d\n", h.DistKept)
+	}
+	if h.DistInterval != 0 {
+		fmt.Fprintf(b, " history statistics-distribution-interval %d\n", h.DistInterval)
+	}
 }
 
 var limGroup = limit{"group number", 1, 65535}
 
 // groupSchedule reads
 //
-//	ip sla group schedule G OPLIST schedule-period S [frequency S] [life {forever|S}] [start-time ...] [ageout S]
+//	ip sla group schedule G OPLIST schedule-period S [frequency {S | range A-B}] [life {forever|S}] [start-time ...] [ageout S]
 //
 // OPLIST is like 1-10,15: the operations' starts are spread evenly over
 // the schedule period, and they run at the group frequency (default: the
-// period). The no form (`no ip sla group schedule G`) unschedules the group.
+// period). With frequency range A-B (IOS's random scheduler) the starts
+// are spread at random over the period and each run draws its next
+// frequency within A-B. The no form (`no ip sla group schedule G`) unschedules the group.
 func (p *parser) groupSchedule() {
 	const what = "ip sla group schedule"
 	if p.kw(3) != "schedule" {
@@ -1325,8 +1590,18 @@ func (p *parser) groupSchedule() {
 			return true, ok
 		case "frequency":
 			if p.kw(p.i) == "range" {
-				p.errorf(p.at(p.args[p.i]), "frequency range: not supported yet")
-				return true, false
+				p.i++
+				rw, ok := p.expect("frequency range", "A-B (seconds, A <= B)")
+				if !ok {
+					return true, false
+				}
+				a, b, err := parseFrequencyRange(rw.text)
+				if err != nil {
+					p.errorf(p.at(rw), "frequency range: %v", err)
+					return true, false
+				}
+				s.GroupFrequency, s.GroupFrequencyMax = a, b
+				return true, true
 			}
 			n, _, ok := p.number("frequency", limFrequency)
 			s.GroupFrequency = time.Duration(n) * time.Second
@@ -1340,6 +1615,9 @@ func (p *parser) groupSchedule() {
 	if s.GroupPeriod == 0 {
 		p.errorf(p.eol(), "%s: expected schedule-period S", what)
 		return
+	}
+	if msg := rangeBelowPeriod(s); msg != "" {
+		p.warnf(p.ln.pos, "%s", msg)
 	}
 	for _, id := range ids {
 		op := p.b.ops[id]
@@ -1357,7 +1635,7 @@ func (p *parser) groupSchedule() {
 			continue
 		}
 		sch := s
-		sch.GroupOffset = s.GroupPeriod * time.Duration(i) / time.Duration(len(ids))
+		sch.GroupOffset = groupOffset(s, id, i, len(ids))
 		p.b.ops[id].Schedule, p.b.pos.schedule[id] = sch, p.ln.pos
 	}
 }
@@ -1405,7 +1683,9 @@ func formatGroups(b *strings.Builder, ops []sla.Operation) {
 	for _, g := range order {
 		s := first[g]
 		fmt.Fprintf(b, "ip sla group schedule %d %s schedule-period %d", g, opList(groups[g]), s.GroupPeriod/time.Second)
-		if s.GroupFrequency != 0 {
+		if s.GroupFrequencyMax != 0 {
+			fmt.Fprintf(b, " frequency range %s", formatFrequencyRange(s))
+		} else if s.GroupFrequency != 0 {
 			fmt.Fprintf(b, " frequency %d", s.GroupFrequency/time.Second)
 		}
 		formatScheduleOptions(b, s)

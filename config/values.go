@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -230,11 +231,11 @@ func checkNextHop(p netip.Prefix, nh netip.Addr, ifname string) error {
 }
 
 // checkTarget accepts the target of a dns operation: a host name (A query)
-// or an IPv4 address (PTR query).
+// or an IPv4 or IPv6 address (PTR query, in-addr.arpa or ip6.arpa).
 func checkTarget(s string) error {
-	bad := fmt.Errorf("expected a host name or IPv4 address, got %q", s)
+	bad := fmt.Errorf("expected a host name or IPv4/IPv6 address, got %q", s)
 	if a, err := netip.ParseAddr(s); err == nil {
-		if !a.Is4() {
+		if a.Zone() != "" || a.Is4In6() {
 			return bad
 		}
 		return nil
@@ -329,4 +330,89 @@ func quoteText(s string) string {
 		return `"` + s + `"`
 	}
 	return s
+}
+
+// parseFrequencyRange reads the A-B of `frequency range A-B` (seconds,
+// each 1-604800 as a frequency, A <= B).
+func parseFrequencyRange(s string) (lo, hi time.Duration, err error) {
+	as, bs, ok := strings.Cut(s, "-")
+	a, aerr := limFrequency.parse(as)
+	b, berr := limFrequency.parse(bs)
+	if !ok || aerr != nil || berr != nil {
+		return 0, 0, fmt.Errorf("expected A-B (seconds %d-%d), got %q", limFrequency.min, limFrequency.max, s)
+	}
+	if a > b {
+		return 0, 0, fmt.Errorf("the lower bound %d is above the upper bound %d", a, b)
+	}
+	return time.Duration(a) * time.Second, time.Duration(b) * time.Second, nil
+}
+
+// formatFrequencyRange writes a group's frequency range as A-B.
+func formatFrequencyRange(s sla.Schedule) string {
+	return fmt.Sprintf("%d-%d", s.GroupFrequency/time.Second, s.GroupFrequencyMax/time.Second)
+}
+
+// rangeBelowPeriod is the warning for a frequency range whose lower bound
+// is below the schedule period: Cisco's guideline asks for it to be above,
+// so that an operation does not start twice within one period.
+func rangeBelowPeriod(s sla.Schedule) string {
+	if s.GroupFrequencyMax == 0 || s.GroupFrequency >= s.GroupPeriod {
+		return ""
+	}
+	return fmt.Sprintf("ip sla group schedule %d: frequency range starts at %d s, below the schedule-period %d s; an operation may start twice within one period",
+		s.Group, s.GroupFrequency/time.Second, s.GroupPeriod/time.Second)
+}
+
+// groupOffset is the start offset within the schedule period of operation
+// id, the i-th of n in its group. Starts are spread evenly, as IOS does;
+// with a frequency range (IOS's random scheduler) they are spread at
+// random over the period, on a 100 ms grid (IOS's minimum spacing there).
+// The "random" offset is a hash of the group and the operation, so that
+// reloading an unchanged configuration does not move its starts.
+func groupOffset(s sla.Schedule, id, i, n int) time.Duration {
+	if s.GroupFrequencyMax == 0 {
+		return s.GroupPeriod * time.Duration(i) / time.Duration(n)
+	}
+	slots := uint64(s.GroupPeriod / (100 * time.Millisecond))
+	if slots == 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%d", s.Group, id)
+	return time.Duration(h.Sum64()%slots) * 100 * time.Millisecond
+}
+
+// distLimits are the ranges of the distribution statistics' history
+// options (MIB rttMonStatisticsAdmin*).
+var distLimits = map[string]limit{
+	"hours-of-statistics-kept":         {"hours", 0, 25},
+	"distributions-of-statistics-kept": {"distributions", 1, 20},
+	"statistics-distribution-interval": {"milliseconds", 1, 100},
+}
+
+// setDistHistory sets one of the distribution statistics' history options
+// (kw as in distLimits) to n, or back to its default when n is -1; a value
+// equal to the default is stored as the default.
+func setDistHistory(h *sla.History, kw string, n int) {
+	switch kw {
+	case "hours-of-statistics-kept":
+		switch n {
+		case -1, sla.DefaultHoursKept:
+			h.HoursKept = 0
+		case 0:
+			h.HoursKept = sla.HoursKeptOff
+		default:
+			h.HoursKept = n
+		}
+	case "distributions-of-statistics-kept":
+		if n == -1 || n == sla.DefaultDistKept {
+			n = 0
+		}
+		h.DistKept = n
+	case "statistics-distribution-interval":
+		if n == -1 || n == sla.DefaultDistInterval {
+			n = 0
+		}
+		h.DistInterval = n
+	}
 }

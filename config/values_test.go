@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/ipslad/ipslad/sla"
 )
 
 func TestLimit(t *testing.T) {
@@ -73,7 +75,7 @@ func TestCheckTarget(t *testing.T) {
 		ok bool
 	}{
 		{"anycast.example.com", true}, {"ns1.example.net.", true}, {"_dns.example", true}, {"localhost", true},
-		{"192.0.2.1", true}, {"2001:db8::1", false}, {"", false}, {".", false}, {"a..b", false},
+		{"192.0.2.1", true}, {"2001:db8::1", true}, {"::1", true}, {"fe80::1%eth0", false}, {"::ffff:192.0.2.1", false}, {"", false}, {".", false}, {"a..b", false},
 		{"-a.example", false}, {"a b", false}, {"a!b", false},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
@@ -159,5 +161,83 @@ func TestLookalike(t *testing.T) {
 				t.Errorf("lookalike = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestParseFrequencyRange(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		lo, hi time.Duration
+		err    string
+	}{
+		{"80-100", 80 * time.Second, 100 * time.Second, ""},
+		{"5-5", 5 * time.Second, 5 * time.Second, ""},
+		{"100-80", 0, 0, "the lower bound 100 is above the upper bound 80"},
+		{"80", 0, 0, `expected A-B (seconds 1-604800), got "80"`},
+		{"0-10", 0, 0, `expected A-B (seconds 1-604800), got "0-10"`},
+		{"1-604801", 0, 0, `expected A-B (seconds 1-604800), got "1-604801"`},
+		{"a-b", 0, 0, `expected A-B (seconds 1-604800), got "a-b"`},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			lo, hi, err := parseFrequencyRange(tc.in)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || lo != tc.lo || hi != tc.hi {
+				t.Fatalf("= %v %v %v, want %v %v", lo, hi, err, tc.lo, tc.hi)
+			}
+		})
+	}
+}
+
+func TestGroupOffset(t *testing.T) {
+	even := sla.Schedule{Group: 1, GroupPeriod: 20 * time.Second}
+	for i, want := range []time.Duration{0, 5 * time.Second, 10 * time.Second, 15 * time.Second} {
+		if got := groupOffset(even, 100+i, i, 4); got != want {
+			t.Errorf("even, %d of 4: %v, want %v", i, got, want)
+		}
+	}
+	random := sla.Schedule{Group: 1, GroupPeriod: 50 * time.Second, GroupFrequency: 80 * time.Second, GroupFrequencyMax: 100 * time.Second}
+	seen := map[time.Duration]bool{}
+	for id := 1; id <= 200; id++ {
+		got := groupOffset(random, id, id-1, 200)
+		if got < 0 || got >= random.GroupPeriod || got%(100*time.Millisecond) != 0 {
+			t.Fatalf("random, ip sla %d: %v, want a multiple of 100ms in [0, 50s)", id, got)
+		}
+		if again := groupOffset(random, id, 0, 1); again != got {
+			t.Fatalf("random, ip sla %d: %v then %v: not stable", id, got, again)
+		}
+		seen[got] = true
+	}
+	if len(seen) < 150 { // 200 draws among 500 slots
+		t.Errorf("random offsets: only %d distinct of 200", len(seen))
+	}
+}
+
+func TestSetDistHistory(t *testing.T) {
+	var h sla.History
+	for _, step := range []struct {
+		kw   string
+		n    int
+		want sla.History
+	}{
+		{"hours-of-statistics-kept", 0, sla.History{HoursKept: sla.HoursKeptOff}},
+		{"hours-of-statistics-kept", 25, sla.History{HoursKept: 25}},
+		{"hours-of-statistics-kept", 2, sla.History{}}, // the default
+		{"distributions-of-statistics-kept", 20, sla.History{DistKept: 20}},
+		{"statistics-distribution-interval", 1, sla.History{DistKept: 20, DistInterval: 1}},
+		{"distributions-of-statistics-kept", -1, sla.History{DistInterval: 1}}, // no form
+		{"statistics-distribution-interval", 20, sla.History{}},
+	} {
+		setDistHistory(&h, step.kw, step.n)
+		if h != step.want {
+			t.Fatalf("%s %d: %+v, want %+v", step.kw, step.n, h, step.want)
+		}
+	}
+	if h.Hours() != 2 || h.Dists() != 1 || h.Interval() != 20 {
+		t.Errorf("defaults: %d %d %d", h.Hours(), h.Dists(), h.Interval())
 	}
 }

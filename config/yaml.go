@@ -27,7 +27,7 @@ import (
 //	    frequency: 30                # seconds, default 60
 //	    frequency-msec: 500          # extension: sub-second frequency, 100 ms and up
 //	    # instead of dns: icmp-echo, tcp-connect, udp-echo or http, and the
-//	    # keys vrf, tos, request-data-size, verify-data, history (opTypeKeys)
+//	    # keys vrf, tos, request-data-size, verify-data, data-pattern, history (opTypeKeys)
 //	    timeout: 2000                # ms, default 5000
 //	    threshold: 1000              # ms, default 5000
 //	    owner: text
@@ -395,7 +395,7 @@ func (y *yamlParser) dns(n *yaml.Node) (*sla.DNS, bool) {
 	if t := f["target"]; t == nil {
 		y.errorf(n, "dns: missing target")
 		good = false
-	} else if v, ok := y.scalar(t, "target", "a host name or IPv4 address"); !ok || !y.check(t, "target", checkTarget(v)) {
+	} else if v, ok := y.scalar(t, "target", "a host name or IPv4/IPv6 address"); !ok || !y.check(t, "target", checkTarget(v)) {
 		good = false
 	} else {
 		d.Target = v

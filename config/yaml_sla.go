@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"net/netip"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -122,12 +121,17 @@ func (y *yamlParser) dnsExtensions(f map[string]*yaml.Node, d *sla.DNS) bool {
 //	tcp-connect: {target: 192.0.2.2, port: 443, source-ip: A, source-port: P}   # timeout default 60000
 //	udp-echo: {target: 192.0.2.3, port: 7, source-ip: A, source-port: P}
 //	http: {url: "http://192.0.2.4/health", source-ip: A, version: "1.1"}       # timeout default 60000
+//	http: {url: "http://192.0.2.4/", name-server: A, source-port: P, cache: disable, proxy: "http://192.0.2.8:3128"}
+//	http: {url: "http://192.0.2.4/", raw-request: "GET / HTTP/1.0\r\n\r\n"}   # http raw, the request verbatim
+//	data-pattern: 0F0F0F0F                                                      # icmp-echo, udp-echo
 //	vrf: MGMT
 //	tos: 184
 //	request-data-size: 100
 //	verify-data: true
 //	history: {lives-kept: 1, buckets-kept: 30, filter: failures}
-var opTypeKeys = []string{"icmp-echo", "tcp-connect", "udp-echo", "http", "vrf", "tos", "request-data-size", "verify-data", "history"}
+//	history: {hours-of-statistics-kept: 4, distributions-of-statistics-kept: 5,
+//	          statistics-distribution-interval: 10}
+var opTypeKeys = []string{"icmp-echo", "tcp-connect", "udp-echo", "http", "vrf", "tos", "request-data-size", "verify-data", "data-pattern", "history"}
 
 // otherType reads the type keys besides dns and the common keys into op.
 // typed reports whether the entry has one of those types.
@@ -216,7 +220,7 @@ func (y *yamlParser) otherType(n *yaml.Node, f map[string]*yaml.Node, op *sla.Op
 		}
 		return true, good && ok1 && ok2 && ok3 && ok4
 	case f["http"] != nil:
-		m, ok := y.mapping(f["http"], "http", "url", "source-ip", "version")
+		m, ok := y.mapping(f["http"], "http", "url", "raw-request", "name-server", "version", "source-ip", "source-port", "cache", "proxy")
 		if !ok {
 			return true, false
 		}
@@ -229,13 +233,26 @@ func (y *yamlParser) otherType(n *yaml.Node, f map[string]*yaml.Node, op *sla.Op
 		if !ok {
 			return true, false
 		}
-		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		if !httpURL(u) {
 			y.errorf(m["url"], "url: expected an http:// or https:// URL, got %q", u)
 			return true, false
 		}
 		h.URL = u
-		var ok2 bool
+		if v := m["raw-request"]; v != nil {
+			s, ok := y.scalar(v, "raw-request", "the request text")
+			if !ok {
+				return true, false
+			}
+			if s == "" {
+				y.errorf(v, "raw-request: expected the request text, got an empty string")
+				return true, false
+			}
+			h.Raw, h.RawRequest = true, s
+		}
+		var ok2, ok3, ok4 bool
 		h.SourceIP, ok2 = addr(m, "source-ip", false, "http")
+		h.NameServer, ok3 = addr(m, "name-server", false, "http")
+		h.SourcePort, ok4 = port(m, "source-port", false, "http")
 		if v := m["version"]; v != nil {
 			s, ok := y.scalar(v, "version", "1.0 or 1.1")
 			if !ok || (s != "1.0" && s != "1.1") {
@@ -246,11 +263,39 @@ func (y *yamlParser) otherType(n *yaml.Node, f map[string]*yaml.Node, op *sla.Op
 			}
 			h.Version = s
 		}
+		if v := m["cache"]; v != nil {
+			s, ok := y.scalar(v, "cache", "enable or disable")
+			switch {
+			case !ok:
+				return true, false
+			case strings.EqualFold(s, "disable"):
+				h.NoCache = true
+			case strings.EqualFold(s, "enable"):
+			default:
+				y.errorf(v, "cache: expected enable or disable, got %q", s)
+				return true, false
+			}
+		}
+		if v := m["proxy"]; v != nil {
+			s, ok := y.scalar(v, "proxy", "an http:// URL")
+			if !ok {
+				return true, false
+			}
+			if !httpURL(s) || strings.HasPrefix(strings.ToLower(s), "https:") {
+				y.errorf(v, "proxy: expected an http:// URL, got %q", s)
+				return true, false
+			}
+			h.Proxy = s
+		}
+		if ok3 && h.SourceIP.IsValid() && h.NameServer.IsValid() && h.SourceIP.Is4() != h.NameServer.Is4() {
+			y.errorf(m["source-ip"], "http: source-ip %s is not of the same address family as name-server %s", h.SourceIP, h.NameServer)
+			return true, false
+		}
 		op.HTTP = &h
 		if f["timeout"] == nil {
 			op.Timeout = sla.DefaultHTTPTimeout
 		}
-		return true, good && ok2
+		return true, good && ok2 && ok3 && ok4
 	}
 	return false, good
 }
@@ -288,10 +333,36 @@ func (y *yamlParser) commonKeys(f map[string]*yaml.Node, op *sla.Operation) bool
 		b, ok := y.boolean(v, "verify-data")
 		op.VerifyData, good = b, ok && good
 	}
+	if v := f["data-pattern"]; v != nil {
+		s, ok := y.scalar(v, "data-pattern", "1-8 hexadecimal digits")
+		if ok && f["icmp-echo"] == nil && f["udp-echo"] == nil {
+			y.errorf(v, "data-pattern: only for icmp-echo and udp-echo")
+			return false
+		}
+		if ok {
+			h, err := checkDataPattern(s)
+			if err != nil {
+				y.errorf(v, "data-pattern: %v", err)
+				ok = false
+			}
+			op.DataPattern = h
+		}
+		good = ok && good
+	}
 	if v := f["history"]; v != nil {
-		m, ok := y.mapping(v, "history", "lives-kept", "buckets-kept", "filter")
+		m, ok := y.mapping(v, "history", "lives-kept", "buckets-kept", "filter",
+			"hours-of-statistics-kept", "distributions-of-statistics-kept", "statistics-distribution-interval")
 		if !ok {
 			return false
+		}
+		for _, kw := range []string{"hours-of-statistics-kept", "distributions-of-statistics-kept", "statistics-distribution-interval"} {
+			if x := m[kw]; x != nil {
+				n, ok := y.integer(x, kw, distLimits[kw])
+				if ok {
+					setDistHistory(&op.History, kw, int(n))
+				}
+				good = ok && good
+			}
 		}
 		if x := m["lives-kept"]; x != nil {
 			n, ok := y.integer(x, "lives-kept", limLivesKept)
@@ -595,12 +666,13 @@ func parseThresholdType(words []string, v string, r *sla.Reaction) error {
 //	    operations: 1-3,5            # or a list [1, 2, 3, 5]
 //	    schedule-period: 20          # seconds, required: starts spread evenly over it
 //	    frequency: 10                # seconds; default the schedule period
+//	    # frequency-range: 80-100     # or: IOS's frequency range A-B (random scheduler)
 //	    life: forever
 //	    start-time: now
 //	    ageout: 0
 func (y *yamlParser) groupSchedule(n *yaml.Node) {
 	const what = "ip-sla-group-schedule"
-	f, ok := y.mapping(n, what, "group", "operations", "schedule-period", "frequency", "life", "start-time", "ageout")
+	f, ok := y.mapping(n, what, "group", "operations", "schedule-period", "frequency", "frequency-range", "life", "start-time", "ageout")
 	if !ok {
 		return
 	}
@@ -642,8 +714,26 @@ func (y *yamlParser) groupSchedule(n *yaml.Node) {
 	s := sla.Schedule{Scheduled: true, Life: sla.DefaultLife, Group: int(g)}
 	good := y.duration(f["schedule-period"], "schedule-period", limFrequency, time.Second, &s.GroupPeriod)
 	good = y.duration(f["frequency"], "frequency", limFrequency, time.Second, &s.GroupFrequency) && good
+	if rn := f["frequency-range"]; rn != nil {
+		if f["frequency"] != nil {
+			y.errorf(rn, "frequency-range: frequency is given too; use one of them")
+			return
+		}
+		v, ok := y.scalar(rn, "frequency-range", "A-B (seconds, A <= B)")
+		if !ok {
+			return
+		}
+		a, b, err := parseFrequencyRange(v)
+		if !y.check(rn, "frequency-range", err) {
+			return
+		}
+		s.GroupFrequency, s.GroupFrequencyMax = a, b
+	}
 	if !y.scheduleKeys(f, &s) || !good {
 		return
+	}
+	if msg := rangeBelowPeriod(s); msg != "" {
+		y.b.warns.Add(y.pos(n), "%s", msg)
 	}
 	for _, id := range ids {
 		op := y.b.ops[id]
@@ -661,7 +751,7 @@ func (y *yamlParser) groupSchedule(n *yaml.Node) {
 			continue
 		}
 		sch := s
-		sch.GroupOffset = s.GroupPeriod * time.Duration(i) / time.Duration(len(ids))
+		sch.GroupOffset = groupOffset(s, id, i, len(ids))
 		y.b.ops[id].Schedule, y.b.pos.schedule[id] = sch, y.pos(n)
 	}
 }

@@ -28,6 +28,16 @@ version IN TXT "serial=2026112601"
 big     IN TXT "` + strings.Repeat("x", 250) + `" "` + strings.Repeat("y", 250) + `" "` + strings.Repeat("z", 250) + `"
 `
 
+// ip6Zone is the reverse zone of 2001:db8::/32 (ip6.arpa), served by a
+// second nsd on 127.0.0.2 for the operations whose target is an IPv6
+// address (a PTR query, as IOS asks for an address target).
+var ip6Zone = `$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.
+$TTL 300
+@       IN SOA ns1.example.com. admin.example.com. 2026112601 3600 600 86400 300
+        IN NS  ns1.example.com.
+3.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 IN PTR dns1.example.com.
+`
+
 // slaCase is one dns operation and the return code nsd must give it, or,
 // with op set, an operation of another type.
 type slaCase struct {
@@ -71,6 +81,8 @@ func slaCases() []slaCase {
 		{"edns buffer-size 1232", d("big.example.com", func(x *sla.DNS) { x.QueryType = dns.TypeTXT; x.EDNSBufSize = 1232 }), sla.CodeOK, nil},
 		{"IPv6 name server", d("anycast.example.com", func(x *sla.DNS) { x.NameServer = v6 }), sla.CodeOK, nil},
 		{"IPv6 over tcp", d("anycast.example.com", func(x *sla.DNS) { x.NameServer = v6; x.TCP = true }), sla.CodeOK, nil},
+		{"IPv6 target: ip6.arpa PTR", d("2001:db8::53", func(x *sla.DNS) { x.NameServer = netip.MustParseAddr("127.0.0.2") }), sla.CodeOK, nil},
+		{"IPv6 target without PTR", d("2001:db8::54", func(x *sla.DNS) { x.NameServer = netip.MustParseAddr("127.0.0.2") }), sla.CodeDNSQueryError, nil},
 		// Other types against the same namespace: the kernel answers the
 		// pings (over an unprivileged ping socket: the test sets
 		// ping_group_range in the namespace), nsd accepts TCP on port 53.
@@ -106,6 +118,7 @@ func TestSLADNSAgainstNSD(t *testing.T) {
 	l := newLab(t)
 	ns := l.netns("dns", false)
 	n := startNSD(t, ns, "", []string{"127.0.0.1", "::1"}, slaZone)
+	startNSD(t, ns, "", []string{"127.0.0.2"}, ip6Zone)
 	// Unprivileged ICMP sockets for every group, in this namespace only.
 	mustRun(t, "ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
 	child := func(phase string) {

@@ -2,7 +2,7 @@
 // reports each run's result with the IOS return-code vocabulary.
 //
 // Operation types: dns (with ipslad's query extensions), icmp-echo,
-// tcp-connect, udp-echo and http get. The Scheduler keeps statistics and
+// tcp-connect, udp-echo and http (get and raw). The Scheduler keeps statistics and
 // history per operation, evaluates reactions (traps as IOS log lines,
 // triggers of pending operations) and is built to run tens of thousands of
 // dns operations: UDP queries share one socket per source address, runs
@@ -11,6 +11,7 @@
 package sla
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -57,6 +58,10 @@ type Operation struct {
 	DataSize   int  // request-data-size; 0: the type's default
 	VerifyData bool // udp-echo: the echoed data must match what was sent
 	History    History
+
+	// DataPattern is data-pattern (icmp-echo, udp-echo): upper-case hex
+	// digits whose bytes fill the payload; "" is DefaultDataPattern.
+	DataPattern string
 
 	Schedule Schedule
 
@@ -193,10 +198,15 @@ type Schedule struct {
 	GroupPeriod    time.Duration
 	GroupFrequency time.Duration
 	GroupOffset    time.Duration
+	// GroupFrequencyMax is B of `frequency range A-B` (GroupFrequency is
+	// A): IOS's random scheduler draws each operation's next frequency
+	// uniformly within A-B after every run. 0: a fixed frequency.
+	GroupFrequencyMax time.Duration
 }
 
 // EffectiveFrequency is the frequency the operation runs at: its group's
-// when it is group-scheduled, else its own.
+// when it is group-scheduled (the lower bound A of a frequency range A-B,
+// which the timeout must not exceed), else its own.
 func (o *Operation) EffectiveFrequency() time.Duration {
 	if s := o.Schedule; s.Group != 0 {
 		if s.GroupFrequency != 0 {
@@ -205,6 +215,18 @@ func (o *Operation) EffectiveFrequency() time.Duration {
 		return s.GroupPeriod
 	}
 	return o.Frequency
+}
+
+// NextFrequency is how long after a start the operation starts again:
+// EffectiveFrequency, or with a group `frequency range A-B` a uniformly
+// random duration within A-B (on the Tick grid), drawn anew for every run.
+func (o *Operation) NextFrequency() time.Duration {
+	s := o.Schedule
+	if s.Group == 0 || s.GroupFrequency <= 0 || s.GroupFrequencyMax <= s.GroupFrequency {
+		return o.EffectiveFrequency()
+	}
+	steps := int64((s.GroupFrequencyMax - s.GroupFrequency) / Tick)
+	return s.GroupFrequency + time.Duration(rand.Int64N(steps+1))*Tick
 }
 
 // FirstStart returns when an active schedule first starts, given the time

@@ -5,11 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"syscall"
@@ -112,9 +111,11 @@ func connectError(err error) Outcome {
 	return readError(err)
 }
 
-// newUDPEchoProbe sends request-data-size bytes (the IOS data pattern
-// ABCD..., the first bytes a random token of this run) and waits for the
-// echo. With verify-data the echo must equal what was sent.
+// newUDPEchoProbe sends request-data-size bytes of the data pattern (IOS's
+// AB CD AB CD... unless data-pattern says otherwise), the first 8 of them
+// replaced by a random token of this run so that a late echo of an earlier
+// run is not taken for this one's, and waits for the echo. With
+// verify-data the echo must equal what was sent.
 func newUDPEchoProbe(op Operation) Probe {
 	u := *op.UDPEcho
 	o := optsFor(op, u.Target.Is6())
@@ -124,7 +125,7 @@ func newUDPEchoProbe(op Operation) Probe {
 		d.LocalAddr = net.UDPAddrFromAddrPort(local(u.SourceIP, u.SourcePort))
 	}
 	addr := netip.AddrPortFrom(u.Target, u.Port).String()
-	size, verify := op.EffectiveDataSize(), op.VerifyData
+	size, verify, pat := op.EffectiveDataSize(), op.VerifyData, op.DataPatternBytes()
 	return func(ctx context.Context) Outcome {
 		c, err := d.DialContext(ctx, "udp", addr)
 		if err != nil {
@@ -136,7 +137,7 @@ func newUDPEchoProbe(op Operation) Probe {
 		}
 		stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
 		defer stop()
-		msg := pattern(size)
+		msg := pattern(size, pat)
 		token := msg[:min(8, len(msg))]
 		rand.Read(token)
 		start := time.Now()
@@ -161,55 +162,31 @@ func newUDPEchoProbe(op Operation) Probe {
 	}
 }
 
-// pattern is n bytes of IOS's default data pattern, ABCDABCD...
-func pattern(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = "ABCD"[i%4]
+// DataPatternBytes is the operation's data-pattern as bytes: its hex
+// digits two by two (an odd count gets a leading 0), IOS's AB CD AB CD
+// when none is set.
+func (o *Operation) DataPatternBytes() []byte {
+	h := o.DataPattern
+	if h == "" {
+		h = DefaultDataPattern
+	}
+	if len(h)%2 == 1 {
+		h = "0" + h
+	}
+	b, err := hex.DecodeString(h)
+	if err != nil || len(b) == 0 {
+		b, _ = hex.DecodeString(DefaultDataPattern) // the config package accepts hex digits only
 	}
 	return b
 }
 
-// newHTTPProbe: GET the URL on a fresh connection, without following
-// redirects; the RTT covers name lookup, connect and the whole response.
-// Requests are HTTP/1.1 with "Connection: close" whatever `version` says.
-func newHTTPProbe(op Operation) Probe {
-	h := *op.HTTP
-	o := optsFor(op, false)
-	d := &net.Dialer{Control: o.control}
-	if h.SourceIP.IsValid() {
-		d.LocalAddr = net.TCPAddrFromAddrPort(local(h.SourceIP, 0))
+// pattern is n bytes of the repeated pattern p.
+func pattern(n int, p []byte) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = p[i%len(p)]
 	}
-	client := &http.Client{
-		Transport: &http.Transport{
-			DialContext:       d.DialContext,
-			DisableKeepAlives: true,
-			Proxy:             nil,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	return func(ctx context.Context) Outcome {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.URL, nil)
-		if err != nil {
-			return Outcome{Code: CodeError, Detail: err.Error()}
-		}
-		start := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			return connectError(err)
-		}
-		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
-		rtt := time.Since(start)
-		if err != nil {
-			return readError(err)
-		}
-		switch resp.StatusCode {
-		case http.StatusOK, http.StatusMovedPermanently, http.StatusFound:
-			return Outcome{Code: CodeOK, RTT: rtt}
-		}
-		return Outcome{Code: CodeHTTPError, RTT: rtt, Detail: resp.Status}
-	}
+	return b
 }
 
 // newICMPEchoProbe sends one echo request of request-data-size bytes and
@@ -217,7 +194,7 @@ func newHTTPProbe(op Operation) Probe {
 func newICMPEchoProbe(op Operation) Probe {
 	e := *op.ICMPEcho
 	o := optsFor(op, e.Target.Is6())
-	size, verify := op.EffectiveDataSize(), op.VerifyData
+	size, verify, pat := op.EffectiveDataSize(), op.VerifyData, op.DataPatternBytes()
 	return func(ctx context.Context) Outcome {
 		c, raw, err := openICMP(e.Target.Is6(), e.SourceIP, o)
 		if err != nil {
@@ -237,7 +214,7 @@ func newICMPEchoProbe(op Operation) Probe {
 		if e.Target.Is6() {
 			req, reply = 128, 129
 		}
-		msg := append([]byte{req, 0, 0, 0, 0, 0, 0, 0}, pattern(size)...)
+		msg := append([]byte{req, 0, 0, 0, 0, 0, 0, 0}, pattern(size, pat)...)
 		binary.BigEndian.PutUint16(msg[4:], id)
 		binary.BigEndian.PutUint16(msg[6:], seq)
 		if !e.Target.Is6() {

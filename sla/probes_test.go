@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"net/http"
@@ -218,6 +219,107 @@ func TestICMPEchoProbe(t *testing.T) {
 		op.ICMPEcho = &ICMPEcho{Target: lo, SourceInterface: "nosuchif0"}
 		if out := runProbe(t, op, time.Second); out.Code != CodeError {
 			t.Fatalf("code = %v (%s), want Error", out.Code, out.Detail)
+		}
+	})
+}
+
+// recordingEcho echoes datagrams and hands a copy of each to got.
+func recordingEcho(t *testing.T) (uint16, chan []byte) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	got := make(chan []byte, 10)
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			got <- bytes.Clone(buf[:n])
+			pc.WriteTo(buf[:n], from)
+		}
+	}()
+	return pc.LocalAddr().(*net.UDPAddr).AddrPort().Port(), got
+}
+
+// TestDataPattern: the udp-echo payload is the repeated data-pattern
+// (after the run's 8-byte token), IOS's AB CD by default; verify-data
+// checks the echo against it.
+func TestDataPattern(t *testing.T) {
+	port, got := recordingEcho(t)
+	bad := echoServer(t, true)
+	tests := []struct {
+		name, pattern string
+		size          int
+		want          []byte // the pattern's bytes
+	}{
+		{"default ABCDABCD", "", 0, []byte{0xab, 0xcd}},
+		{"0F0F, 100 bytes", "0F0F", 100, []byte{0x0f}},
+		{"odd digits 123", "123", 31, []byte{0x01, 0x23}},
+		{"DEADBEEF", "DEADBEEF", 1500, []byte{0xde, 0xad, 0xbe, 0xef}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			op := NewOperation(1)
+			op.UDPEcho = &UDPEcho{Target: lo, Port: port}
+			op.DataSize, op.DataPattern, op.VerifyData = tc.size, tc.pattern, true
+			if out := runProbe(t, op, time.Second); out.Code != CodeOK {
+				t.Fatalf("code = %v (%s), want OK", out.Code, out.Detail)
+			}
+			payload := <-got
+			if len(payload) != op.EffectiveDataSize() {
+				t.Fatalf("payload of %d bytes, want %d", len(payload), op.EffectiveDataSize())
+			}
+			for i := 8; i < len(payload); i++ {
+				if payload[i] != tc.want[i%len(tc.want)] {
+					t.Fatalf("payload byte %d = %#x, want %#x (payload % x)", i, payload[i], tc.want[i%len(tc.want)], payload)
+				}
+			}
+			op.UDPEcho.Port = bad
+			if out := runProbe(t, op, time.Second); out.Code != CodeVerifyError {
+				t.Fatalf("corrupted echo: code = %v (%s), want Verify error", out.Code, out.Detail)
+			}
+		})
+	}
+	t.Run("icmp-echo", func(t *testing.T) {
+		c, _, err := openICMP(false, netip.Addr{}, sockOpts{})
+		if err != nil {
+			t.Skipf("no ICMP socket (needs root or net.ipv4.ping_group_range): %v", err)
+		}
+		c.Close()
+		op := NewOperation(1)
+		op.ICMPEcho = &ICMPEcho{Target: lo}
+		op.DataSize, op.DataPattern, op.VerifyData = 64, "0F1E2D3C", true // the kernel echoes the data back
+		// As root, watch the echo request on loopback with a raw socket.
+		var sniff net.PacketConn
+		if os.Geteuid() == 0 {
+			if sniff, err = net.ListenPacket("ip4:icmp", "127.0.0.1"); err != nil {
+				t.Fatal(err)
+			}
+			defer sniff.Close()
+		}
+		if out := runProbe(t, op, time.Second); out.Code != CodeOK {
+			t.Fatalf("code = %v (%s), want OK", out.Code, out.Detail)
+		}
+		if sniff == nil {
+			t.Log("not root: the payload itself is not checked")
+			return
+		}
+		want := bytes.Repeat([]byte{0x0f, 0x1e, 0x2d, 0x3c}, 16)
+		sniff.SetReadDeadline(time.Now().Add(time.Second))
+		buf := make([]byte, 1500)
+		for {
+			n, _, err := sniff.ReadFrom(buf)
+			if err != nil {
+				t.Fatalf("no echo request with the pattern seen: %v", err)
+			}
+			if n == 8+len(want) && buf[0] == 8 && bytes.Equal(buf[8:n], want) {
+				return
+			}
 		}
 	})
 }

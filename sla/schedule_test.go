@@ -138,3 +138,31 @@ func TestSchedulerGroup(t *testing.T) {
 		}
 	})
 }
+
+// TestSchedulerGroupFrequencyRange: with frequency range A-B, every run
+// draws the time to the next start within A-B (IOS's random scheduler).
+func TestSchedulerGroupFrequencyRange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		results := make(chan Result, 64)
+		s := NewScheduler(results, scripted(Outcome{Code: CodeOK, RTT: time.Millisecond}), nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		op := testOp(1)
+		op.Schedule = Schedule{Scheduled: true, Forever: true, Start: StartNow, Group: 1,
+			GroupPeriod: 5 * time.Second, GroupFrequency: 8 * time.Second, GroupFrequencyMax: 12 * time.Second}
+		s.Set([]Operation{op})
+		go s.Run(ctx)
+		rs := collect(results, 21)
+		gaps := map[time.Duration]bool{}
+		for i := 1; i < len(rs); i++ {
+			gap := rs[i].Start.Sub(rs[i-1].Start)
+			if gap < 8*time.Second || gap > 12*time.Second {
+				t.Errorf("run %d started %v after the previous one, want 8-12 s", i, gap)
+			}
+			gaps[gap] = true
+		}
+		if len(gaps) < 10 {
+			t.Errorf("only %d distinct gaps in 20 runs: %v", len(gaps), gaps)
+		}
+	})
+}

@@ -17,9 +17,9 @@ import (
 // counted as busy (MIB rttMonCtrlAdminFrequency). Results go to the channel
 // given to NewScheduler, and statistics are kept for Snapshot.
 //
-// One goroutine owns a min-heap of next start times and one timer, so idle
-// operations cost nothing; starts that fall due within Coalesce of each
-// other share a wake-up. With NewProbe as the probe factory, dns probes
+// One goroutine owns a min-heap of next start times and one alarm, so idle
+// operations cost nothing; starts that fall due in the same Tick share a
+// wake-up. With NewProbe as the probe factory, dns probes
 // over UDP run without a goroutine each (see starter) on sockets shared per
 // source address.
 type Scheduler struct {
@@ -27,7 +27,7 @@ type Scheduler struct {
 	newProbe func(Operation) (Probe, error)
 	now      func() time.Time
 	log      *slog.Logger
-	wake     chan struct{}
+	alarm    alarm
 	// starter builds an operation's starter; set when newProbe is NewProbe.
 	starter func(Operation) starter
 
@@ -37,6 +37,7 @@ type Scheduler struct {
 
 	launches []launch    // startDue's buffer, reused; only Run touches it
 	expiries expiryQueue // the starters' runs in flight; only Run touches it
+	batch    sendBatch   // the queries of the runs startDue starts; only Run touches it
 }
 
 type entry struct {
@@ -69,11 +70,14 @@ func NewScheduler(results chan<- Result, newProbe func(Operation) (Probe, error)
 		newProbe: newProbe,
 		now:      time.Now,
 		log:      log,
-		wake:     make(chan struct{}, 1),
+		alarm:    newGoAlarm(),
 		entries:  map[int]*entry{},
 	}
 	if newProbe != nil && reflect.ValueOf(newProbe).Pointer() == reflect.ValueOf(NewProbe).Pointer() {
 		s.starter = newStarter
+		// Real probes get the precise alarm; fakes keep the runtime's
+		// timer, which tests drive with testing/synctest's fake clock.
+		s.alarm = newAlarm()
 	}
 	return s
 }
@@ -154,8 +158,9 @@ func (s *Scheduler) removeLocked(id int) {
 }
 
 // Coalesce is the shortest sleep of the scheduler between two batches of
-// starts, hence the longest a start is delayed to share a wake-up.
-const Coalesce = time.Millisecond
+// starts, hence the longest a start off the Tick grid is delayed to share
+// a wake-up.
+const Coalesce = 100 * time.Microsecond
 
 // Tick is the grid of start times: Set puts first starts on multiples of
 // Tick (wall-clock time), so operations whose frequency is a multiple of
@@ -233,17 +238,13 @@ func target(op Operation) string {
 	return ""
 }
 
-func (s *Scheduler) poke() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *Scheduler) poke() { s.alarm.poke() }
 
 // Run drives the schedule until ctx is done. Runs in flight are cancelled.
 func (s *Scheduler) Run(ctx context.Context) {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	defer s.alarm.close()
+	stop := context.AfterFunc(ctx, s.poke)
+	defer stop()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer func() {
@@ -252,21 +253,16 @@ func (s *Scheduler) Run(ctx context.Context) {
 			heap.Pop(&s.expiries).(expiry).expire()
 		}
 	}()
-	for {
-		// Sleeping at least Coalesce batches the starts that fall due
-		// close together into one wake-up (at 10,000 operations a second,
-		// one wake-up per millisecond instead of one per 100 µs), at the
-		// price of starting them up to Coalesce late. Timeouts of the
-		// starters' runs are handled in the same wake-ups.
+	for ctx.Err() == nil {
+		// Starts and timeouts are on the Tick grid, so the runs due
+		// in the same Tick share one wake-up (at 10,000 operations a
+		// second, one every 2 ms instead of one per 100 µs); the alarm
+		// wakes the loop on time (see alarm). Sleeping at least
+		// Coalesce keeps off-grid starts from waking it in quick
+		// succession.
 		wait := s.startDue(ctx, &wg)
-		wait = max(min(wait, s.expireDue()), Coalesce)
-		timer.Reset(wait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-timer.C:
-		}
+		s.alarm.set(max(min(wait, s.expireDue()), Coalesce))
+		s.alarm.wait()
 	}
 }
 
@@ -286,6 +282,7 @@ func (s *Scheduler) startDue(ctx context.Context, wg *sync.WaitGroup) time.Durat
 	for _, l := range due {
 		s.launch(ctx, l, wg)
 	}
+	s.batch.flush() // one sendmmsg for the queries of the runs due together
 	clear(due)
 	s.launches = due
 	return wait
@@ -302,7 +299,7 @@ func (s *Scheduler) launch(ctx context.Context, l launch, wg *sync.WaitGroup) {
 	deadline := started.Add(e.op.Timeout)
 	expire := e.start.start(deadline, func(out Outcome) {
 		s.finish(ctx, e, l.gen, l.scheduled, started, out)
-	})
+	}, &s.batch)
 	if expire != nil {
 		heap.Push(&s.expiries, expiry{onGrid(deadline), expire})
 	}
@@ -393,14 +390,14 @@ func (s *Scheduler) dueEntryLocked(e *entry, start, now time.Time) (launch, bool
 	e.stats.State = StateActive
 	// Next start on the frequency grid; if we fell behind by more
 	// than a period, skip the missed starts rather than burst.
-	freq := e.op.EffectiveFrequency()
+	freq := e.op.NextFrequency() // random within a group's frequency range
 	e.next = start.Add(freq)
 	if !e.next.After(now) {
 		e.next = now.Add(freq)
 	}
 	heap.Fix(&s.queue, 0)
 	if e.stats.inFlight {
-		e.stats.Busies++
+		e.stats.busy(start, e.op.History)
 		return launch{}, false
 	}
 	e.stats.inFlight = true
@@ -441,14 +438,16 @@ func (s *Scheduler) finish(ctx context.Context, e *entry, gen int, scheduled, st
 	// waited for it (busy) rather than sharing its socket or port.
 	e.stats.inFlight = false
 	if current {
-		e.stats.record(r, started.Sub(scheduled))
+		e.stats.record(r, started.Sub(scheduled), op.History)
 		if h := op.History; h.On() && h.Keeps(r.Code) {
 			e.stats.History = append(e.stats.History, r)
 			if n := len(e.stats.History) - h.Buckets(); n > 0 {
 				e.stats.History = slices.Delete(e.stats.History, 0, n)
 			}
 		}
+		before := occurredBits(e.react)
 		traps, targets = e.reactLocked(r)
+		e.stats.countElementTraps(op.Reactions, before, occurredBits(e.react))
 	}
 	e.mu.Unlock()
 	for _, line := range traps {

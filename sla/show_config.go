@@ -3,15 +3,20 @@ package sla
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // WriteConfiguration prints `show ip sla configuration [N]` in the IOS
-// Engine-III field order (cisco-semantics §6.3). No capture of a dns entry
-// exists, so the dns lines are an approximation: `Target Host Name:` and
-// `Name Server:` replace the address pair, and the icmp-only lines (ToS,
-// request size, data pattern, verify data) are left out. stats gives the
+// Engine-III field order (cisco-semantics §6.3). No capture of a dns or
+// http entry exists, so their lines are approximations: for dns `Target
+// Host Name:` and `Name Server:` replace the address pair, and the
+// icmp-only lines (ToS, request size, data pattern, verify data) are left
+// out; for http, the fields of IOS's http configuration (HTTP Operation,
+// HTTP Server Version, URL, Proxy, Raw String(s), Cache Control) follow
+// the source pair. stats gives the
 // running state (for `Next Scheduled Start Time` and the row status); an
 // operation missing from it is shown as not in service.
 func WriteConfiguration(w io.Writer, ops []Operation, stats []Stats) {
@@ -26,21 +31,23 @@ func WriteConfiguration(w io.Writer, ops []Operation, stats []Stats) {
 		fmt.Fprintf(w, "Tag: %s\n", op.Tag)
 		fmt.Fprintf(w, "Operation timeout (milliseconds): %d\n", op.Timeout.Milliseconds())
 		fmt.Fprintf(w, "Type of operation to perform: %s\n", op.TypeName())
-		if op.DNS != nil {
-			fmt.Fprintf(w, "Target Host Name: %s\n", op.DNS.Target)
-			fmt.Fprintf(w, "Name Server: %s\n", op.DNS.NameServer)
+		writeTypeConfig(w, &op)
+		fmt.Fprintf(w, "Vrf Name: %s\n", op.VRF)
+		if op.ICMPEcho != nil {
+			fmt.Fprint(w, "Do not fragment: No\n")
 		}
-		fmt.Fprint(w, "Vrf Name: \n")
 		fmt.Fprint(w, "Schedule:\n")
 		fmt.Fprintf(w, "   Operation frequency (seconds): %s  (not considered if randomly scheduled)\n",
-			seconds(op.Frequency))
+			seconds(op.EffectiveFrequency()))
 		next, status := "Pending trigger", "notInService"
 		if st, ok := state[op.ID]; ok && st != StatePending {
 			next, status = "Start Time already passed", "Active"
 		}
 		fmt.Fprintf(w, "   Next Scheduled Start Time: %s\n", next)
-		fmt.Fprint(w, "   Group Scheduled : FALSE\n")
-		fmt.Fprint(w, "   Randomly Scheduled : FALSE\n")
+		// Group-scheduled: the group's frequency is in force; randomly
+		// scheduled is the group's frequency range (IOS's random scheduler).
+		fmt.Fprintf(w, "   Group Scheduled : %s\n", iosBool(op.Schedule.Group != 0 && op.Schedule.Scheduled))
+		fmt.Fprintf(w, "   Randomly Scheduled : %s\n", iosBool(op.Schedule.Group != 0 && op.Schedule.GroupFrequencyMax != 0))
 		if op.Schedule.Forever {
 			fmt.Fprint(w, "   Life (seconds): Forever\n")
 		} else {
@@ -51,15 +58,94 @@ func WriteConfiguration(w io.Writer, ops []Operation, stats []Stats) {
 		fmt.Fprintf(w, "   Status of entry (SNMP RowStatus): %s\n", status)
 		fmt.Fprintf(w, "Threshold (milliseconds): %d\n", op.Threshold.Milliseconds())
 		fmt.Fprint(w, "Distribution Statistics:\n")
-		fmt.Fprint(w, "   Number of statistic hours kept: 2\n")
-		fmt.Fprint(w, "   Number of statistic distribution buckets kept: 1\n")
-		fmt.Fprint(w, "   Statistic distribution interval (milliseconds): 20\n")
+		h := op.History
+		fmt.Fprintf(w, "   Number of statistic hours kept: %d\n", h.Hours())
+		fmt.Fprintf(w, "   Number of statistic distribution buckets kept: %d\n", h.Dists())
+		fmt.Fprintf(w, "   Statistic distribution interval (milliseconds): %d\n", h.Interval())
 		fmt.Fprint(w, "Enhanced History:\n")
 		fmt.Fprint(w, "History Statistics:\n")
-		fmt.Fprint(w, "   Number of history Lives kept: 0\n")
-		fmt.Fprint(w, "   Number of history Buckets kept: 15\n")
-		fmt.Fprint(w, "   History Filter Type: None\n")
+		fmt.Fprintf(w, "   Number of history Lives kept: %d\n", h.LivesKept)
+		fmt.Fprintf(w, "   Number of history Buckets kept: %d\n", h.Buckets())
+		f := h.Filter.String()
+		fmt.Fprintf(w, "   History Filter Type: %s\n", strings.ToUpper(f[:1])+f[1:])
 	}
+}
+
+// writeTypeConfig writes the lines of op's type: for icmp-echo the
+// captured IOS layout, for udp-echo and tcp-connect the same fields with
+// the port pair; the dns and http lines are approximations (no capture).
+func writeTypeConfig(w io.Writer, op *Operation) {
+	pair := func(target, src netip.Addr) {
+		if !src.IsValid() {
+			src = netip.IPv4Unspecified()
+			if target.Is6() {
+				src = netip.IPv6Unspecified()
+			}
+		}
+		fmt.Fprintf(w, "Target address/Source address: %s/%s\n", target, src)
+	}
+	payload := func() {
+		fmt.Fprintf(w, "Type Of Service parameter: %#x\n", op.TOS)
+		fmt.Fprintf(w, "Request size (ARR data portion): %d\n", op.EffectiveDataSize())
+		pat := op.DataPattern
+		if pat == "" {
+			pat = DefaultDataPattern
+		}
+		fmt.Fprintf(w, "Data pattern: 0x%s\n", pat)
+		fmt.Fprintf(w, "Verify data: %s\n", yesNo(op.VerifyData))
+	}
+	switch {
+	case op.DNS != nil:
+		fmt.Fprintf(w, "Target Host Name: %s\n", op.DNS.Target)
+		fmt.Fprintf(w, "Name Server: %s\n", op.DNS.NameServer)
+	case op.ICMPEcho != nil:
+		pair(op.ICMPEcho.Target, op.ICMPEcho.SourceIP)
+		payload()
+	case op.UDPEcho != nil:
+		pair(op.UDPEcho.Target, op.UDPEcho.SourceIP)
+		fmt.Fprintf(w, "Target port/Source port: %d/%d\n", op.UDPEcho.Port, op.UDPEcho.SourcePort)
+		payload()
+	case op.TCPConnect != nil:
+		pair(op.TCPConnect.Target, op.TCPConnect.SourceIP)
+		fmt.Fprintf(w, "Target port/Source port: %d/%d\n", op.TCPConnect.Port, op.TCPConnect.SourcePort)
+		fmt.Fprintf(w, "Type Of Service parameter: %#x\n", op.TOS)
+	case op.HTTP != nil:
+		h := op.HTTP
+		method, raw := "get", ""
+		if h.Raw {
+			method, raw = "raw", rawEscaper.Replace(h.RawRequest)
+		}
+		cache := "enable"
+		if h.NoCache {
+			cache = "disable"
+		}
+		src := h.SourceIP.String()
+		if !h.SourceIP.IsValid() {
+			src = "0.0.0.0"
+		}
+		ns := ""
+		if h.NameServer.IsValid() {
+			ns = h.NameServer.String()
+		}
+		fmt.Fprintf(w, "Source address/Source port: %s/%d\n", src, h.SourcePort)
+		fmt.Fprintf(w, "Type Of Service parameter: %#x\n", op.TOS)
+		fmt.Fprintf(w, "HTTP Operation: %s\n", method)
+		fmt.Fprintf(w, "HTTP Server Version: %s\n", h.HTTPVersion())
+		fmt.Fprintf(w, "URL: %s\n", h.URL)
+		fmt.Fprintf(w, "Name Server: %s\n", ns)
+		fmt.Fprintf(w, "Proxy: %s\n", h.Proxy)
+		fmt.Fprintf(w, "Raw String(s): %s\n", raw)
+		fmt.Fprintf(w, "Cache Control: %s\n", cache)
+	}
+}
+
+var rawEscaper = strings.NewReplacer("\\", `\\`, "\r", `\r`, "\n", `\n`, "\t", `\t`)
+
+func yesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
 }
 
 // WriteApplication prints `show ip sla application` (cisco-semantics §6.4).

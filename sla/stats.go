@@ -38,6 +38,9 @@ type Stats struct {
 	Busies         int // starts skipped because a run was still in flight
 	Traps          int // reaction events with a trap action (occurred and cleared)
 	Triggers       int // reaction-trigger starts this operation caused
+	// ElementTraps splits Traps by reaction element (ReactRTT,
+	// ReactTimeout, ...).
+	ElementTraps [numReactElements]int
 
 	Latest     Result   // Code Unknown until the first run completes
 	History    []Result // history buckets, oldest first (history lives-kept/filter)
@@ -51,9 +54,16 @@ type Stats struct {
 	HasLifeEnd bool
 
 	inFlight bool
+	agg      *aggregate // hourly distribution statistics; nil when off or before the first run
 }
 
-func (st *Stats) record(r Result, lateness time.Duration) {
+func (st *Stats) record(r Result, lateness time.Duration, h History) {
+	if h.Hours() > 0 {
+		if st.agg == nil {
+			st.agg = &aggregate{}
+		}
+		st.agg.add(r, h)
+	}
 	st.Latest = r
 	st.Lateness = lateness
 	st.Runs++
@@ -72,6 +82,54 @@ func (st *Stats) record(r Result, lateness time.Duration) {
 		st.RTTCount++
 	} else {
 		st.Failures++
+	}
+}
+
+// busy counts a start skipped at t because a run was still in flight.
+func (st *Stats) busy(t time.Time, h History) {
+	st.Busies++
+	if h.Hours() > 0 {
+		if st.agg == nil {
+			st.agg = &aggregate{}
+		}
+		st.agg.busy(t, h)
+	}
+}
+
+// Aggregated returns a copy of the operation's hourly statistics, oldest
+// hour first (none when hours-of-statistics-kept is 0 or nothing ran yet).
+// It may be called on a Stats from Scheduler.Snapshot while the
+// operation keeps running.
+func (st *Stats) Aggregated() []AggHour {
+	if st.agg == nil {
+		return nil
+	}
+	return st.agg.copyHours()
+}
+
+// numReactElements is the number of reaction elements (ReactElement values).
+const numReactElements = int(ReactVerifyError) + 1
+
+// occurredBits is the Occurred flag of each reaction state, as bits.
+func occurredBits(states []ReactState) uint64 {
+	var b uint64
+	for i := range min(len(states), 64) {
+		if states[i].Occurred {
+			b |= 1 << i
+		}
+	}
+	return b
+}
+
+// countElementTraps counts, per element, the reactions with a trap action
+// whose Occurred flag changed between the bits before and after a run: each
+// change is one event (occurred or cleared), as Stats.Traps counts them.
+func (st *Stats) countElementTraps(rcs []Reaction, before, after uint64) {
+	changed := before ^ after
+	for i, rc := range rcs {
+		if i < 64 && changed&(1<<i) != 0 && rc.Action.Trap() && int(rc.Element) < numReactElements {
+			st.ElementTraps[rc.Element]++
+		}
 	}
 }
 

@@ -41,13 +41,24 @@ type UDPEcho struct {
 	SourcePort uint16
 }
 
-// HTTP is `http get URL [source-ip A] [version V]`: status 200, 301 or 302
-// is OK, as IOS; any other status is "HTTP error".
+// HTTP is `http {get|raw} URL [name-server A] [version V] [source-ip A]
+// [source-port P] [cache {enable|disable}] [proxy URL]`: status 200, 301
+// or 302 is OK, as IOS; any other status is "HTTP error". The RTT covers
+// the name lookup, the TCP connect and the transaction, as IOS.
 type HTTP struct {
-	URL      string
-	SourceIP netip.Addr
-	Version  string // "1.0" or "1.1"; "" is 1.1
+	URL        string
+	Raw        bool       // http raw: send RawRequest verbatim instead of a GET
+	RawRequest string     // the http-raw-request lines, escapes resolved
+	NameServer netip.Addr // resolve the URL's host through this DNS server (port 53); invalid: the system resolver
+	SourceIP   netip.Addr
+	SourcePort uint16
+	Version    string // "1.0" or "1.1" on the request line; "" is IOS's default, 1.0
+	NoCache    bool   // cache disable: ask caches on the way to fetch from the origin
+	Proxy      string // proxy URL: connect to it and send the absolute-URI request form
 }
+
+// DefaultDataPattern is IOS's data-pattern, the bytes AB CD AB CD.
+const DefaultDataPattern = "ABCDABCD"
 
 // EffectiveDataSize is the request-data-size, with the type's default.
 func (o *Operation) EffectiveDataSize() int {
@@ -103,10 +114,55 @@ const DefaultBucketsKept = 15
 // off). Runs are kept when lives-kept is above 0 and the filter is not
 // none: the latest buckets-kept runs that pass the filter, for the current
 // life (ipslad keeps one life whatever lives-kept says).
+//
+// The distribution statistics kept per hour (aggregate.go) are `history
+// hours-of-statistics-kept N` (0-25, default 2; 0 turns them off),
+// `history distributions-of-statistics-kept N` (1-20, default 1) and
+// `history statistics-distribution-interval MS` (1-100, default 20).
 type History struct {
 	LivesKept   int
 	BucketsKept int // 0 means DefaultBucketsKept
 	Filter      HistoryFilter
+
+	HoursKept    int // 0 means DefaultHoursKept; HoursKeptOff for 0
+	DistKept     int // 0 means DefaultDistKept
+	DistInterval int // milliseconds; 0 means DefaultDistInterval
+}
+
+// IOS defaults of the distribution statistics (MIB rttMonStatisticsAdmin*).
+const (
+	DefaultHoursKept    = 2
+	DefaultDistKept     = 1
+	DefaultDistInterval = 20 // ms
+	HoursKeptOff        = -1 // History.HoursKept of hours-of-statistics-kept 0
+)
+
+// Hours is hours-of-statistics-kept with its default (0: off).
+func (h History) Hours() int {
+	switch h.HoursKept {
+	case 0:
+		return DefaultHoursKept
+	case HoursKeptOff:
+		return 0
+	}
+	return h.HoursKept
+}
+
+// Dists is distributions-of-statistics-kept with its default.
+func (h History) Dists() int {
+	if h.DistKept == 0 {
+		return DefaultDistKept
+	}
+	return h.DistKept
+}
+
+// Interval is statistics-distribution-interval in milliseconds, with its
+// default.
+func (h History) Interval() int {
+	if h.DistInterval == 0 {
+		return DefaultDistInterval
+	}
+	return h.DistInterval
 }
 
 // On reports whether runs are kept at all.

@@ -61,6 +61,9 @@ var help = map[string]string{
 	"sla":            "IP Service Level Agreement",
 	"statistics":     "IPSLA Statistics",
 	"details":        "Details",
+	"aggregated":     "IPSLA Statistics Aggregated (per hour)",
+	"group":          "IPSLA Group (multi-operation scheduling)",
+	"schedule":       "Group schedule",
 	"summary":        "IPSLA Statistics Summary",
 	"configuration":  "IPSLA Configuration",
 	"application":    "IPSLA Application",
@@ -100,6 +103,14 @@ var commands = []command{
 	{words: words("show ip sla statistics " + slaID), run: slaStats(false)},
 	{words: words("show ip sla statistics details"), run: slaStats(true)},
 	{words: words("show ip sla statistics " + slaID + " details"), run: slaStats(true)},
+	{words: words("show ip sla group schedule"), run: func(d *daemon, _ []int) (reply, error) {
+		g := sla.Groups(d.config().Operations)
+		return reply{func(w io.Writer) { sla.WriteGroupSchedule(w, g) }, g}, nil
+	}},
+	{words: words("show ip sla statistics aggregated"), run: slaAggregated(false)},
+	{words: words("show ip sla statistics aggregated " + slaID), run: slaAggregated(false)},
+	{words: words("show ip sla statistics aggregated details"), run: slaAggregated(true)},
+	{words: words("show ip sla statistics aggregated " + slaID + " details"), run: slaAggregated(true)},
 	{words: words("show ip sla summary"), run: func(d *daemon, _ []int) (reply, error) {
 		st := d.sched.Snapshot()
 		return reply{func(w io.Writer) { sla.WriteSummary(w, st, time.Now()) }, slaJSON(st)}, nil
@@ -154,6 +165,7 @@ var commands = []command{
 			for _, r := range rows {
 				fmt.Fprintf(w, " %s state is [%s]\n", r.Route, r.State)
 			}
+			writeBackendStatus(w, d.backend, time.Now()) // FRR backend only (frr.go)
 		}, rows}, nil
 	}},
 	{words: words("show ip route track-table frr"), run: showFRR}, // extension: FRR read-back
@@ -281,6 +293,22 @@ func slaStats(details bool) func(*daemon, []int) (reply, error) {
 			st = st[i : i+1]
 		}
 		return reply{func(w io.Writer) { sla.WriteStatistics(w, st, details, time.Now()) }, slaJSON(st)}, nil
+	}
+}
+
+// slaAggregated is show ip sla statistics aggregated [N] [details]: the
+// hourly statistics (history hours-of-statistics-kept).
+func slaAggregated(details bool) func(*daemon, []int) (reply, error) {
+	return func(d *daemon, n []int) (reply, error) {
+		st := d.sched.Snapshot()
+		if len(n) > 0 {
+			i := slices.IndexFunc(st, func(s sla.Stats) bool { return s.ID == n[0] })
+			if i < 0 {
+				return reply{}, fmt.Errorf("%% No IP SLA operation %d", n[0])
+			}
+			st = st[i : i+1]
+		}
+		return reply{func(w io.Writer) { sla.WriteAggregated(w, st, details) }, sla.AggregatedViews(st)}, nil
 	}
 }
 

@@ -43,6 +43,8 @@ type daemon struct {
 	metrics *metrics    // Prometheus view and reload status (metrics.go)
 	control chan func() // control commands that change state run here (control.go)
 
+	backend *backendHealth // FRR route backend: reachability and retries (frr.go); nil with the kernel
+
 	mu      sync.Mutex // protects cfg and desired
 	cfg     *config.Config
 	desired []route.Route // what the last apply asked the kernel for
@@ -64,6 +66,9 @@ func newDaemon(o options, cfg *config.Config, log *slog.Logger, k route.Kernel, 
 		started: time.Now(),
 	}
 	d.sched = sla.NewScheduler(d.results, newProbe, log)
+	if cfg.RouteBackend.FRR {
+		d.backend = newBackendHealth("frr", d.started)
+	}
 	d.metrics = newMetrics(d, nil)
 	d.res, _ = k.(route.Resolver)
 	return d
@@ -106,8 +111,9 @@ func (d *daemon) run(ctx context.Context) error {
 
 	// Adopt the routes a previous run left, and presume Up the objects that
 	// vouched for them, so a restart with healthy servers changes nothing.
+	// An unreachable FRR backend is retried with backoff (frr.go).
 	adopted, err := d.routes.Adopt()
-	if err != nil {
+	if err != nil && !d.backendFailed(err) {
 		return err
 	}
 	presume := presumeUp(cfg, adopted)
@@ -180,10 +186,15 @@ func (d *daemon) run(ctx context.Context) error {
 		case e := <-events:
 			d.kernelChanged(e, events)
 		case <-resync.C:
-			if err := d.routes.Refresh(); err != nil {
+			if d.backend.waiting() {
+				continue // its own retries run
+			}
+			if err := d.routes.Refresh(); err != nil && !d.backendFailed(err) {
 				d.log.Warn("route resync", "err", err)
 			}
 			d.apply()
+		case <-d.retryC():
+			d.retryBackend()
 		case <-d.hup:
 			d.metrics.reloaded(d.reload(), d.config().Operations)
 		case reply := <-d.reloads:
@@ -222,7 +233,14 @@ func (d *daemon) apply() {
 	d.desired = desired
 	d.mu.Unlock()
 	d.logStatus(status)
+	if d.backend.waiting() {
+		return // an unreachable backend gets only its retries (frr.go)
+	}
 	err := d.routes.Set(desired)
+	if d.backendFailed(err) {
+		return
+	}
+	d.backendAnswered()
 	switch {
 	case err == nil:
 		d.lastErr = ""

@@ -61,6 +61,14 @@ func (k *fakeKernel) Delete(r route.Route) error {
 	return nil
 }
 
+// state returns the routes and the number of writes so far.
+func (k *fakeKernel) state() (string, int) {
+	k.mu.Lock()
+	n := k.writes
+	k.mu.Unlock()
+	return k.String(), n
+}
+
 func (k *fakeKernel) String() string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -286,11 +294,17 @@ func TestSecondInstanceTouchesNothing(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- first.run(ctx) }()
 	defer func() { cancel(); <-done }()
+	// Wait until the first daemon has installed its routes and is quiet.
 	deadline := time.Now().Add(10 * time.Second)
-	for k.String() == "" && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	before, writes := k.state()
+	for time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		now, n := k.state()
+		if now != "" && now == before && n == writes {
+			break
+		}
+		before, writes = now, n
 	}
-	before, writes := k.String(), k.writes
 	if before == "" {
 		t.Fatal("first daemon installed nothing")
 	}
@@ -302,7 +316,7 @@ func TestSecondInstanceTouchesNothing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Fatalf("second daemon: err = %v, want the socket in use", err)
 	}
-	if got := k.String(); got != before || k.writes != writes {
+	if got, n := k.state(); got != before || n != writes {
 		t.Errorf("second daemon touched the routes:\nbefore\n%s\nafter\n%s", before, got)
 	}
 }

@@ -48,8 +48,9 @@ type metrics struct {
 	reloadError string
 	seen        map[string]bool // sla labels of the per-result series
 
-	latestCode, lateness, latestRTT, traps, trackUp, trackChanges,
+	latestCode, lateness, latestRTT, traps, elementTraps, trackUp, trackChanges,
 	routeDesired, routeInstalled, reloadSuccess, reloadTime, reloadsTotal, buildInfo *prometheus.Desc
+	backendUp, backendFailures *prometheus.Desc // FRR route backend only
 }
 
 func newMetrics(d *daemon, k lister) *metrics {
@@ -73,10 +74,12 @@ func newMetrics(d *daemon, k lister) *metrics {
 	m.latestCode = desc("ipslad_sla_latest_return_code", "1 for the return code of the operation's latest run.", "sla", "code")
 	m.lateness = desc("ipslad_sla_start_lateness_seconds", "How late the latest run started after its scheduled time.", "sla")
 	m.latestRTT = desc("ipslad_sla_latest_rtt_seconds", "RTT of the latest run, when it completed.", "sla")
-	// Per operation only: sla.Stats counts traps per operation, not per
-	// reaction element. It restarts from 0 on clear ip sla counters and
-	// ip sla restart, as a counter reset.
+	// Both restart from 0 on clear ip sla counters and ip sla restart, as
+	// a counter reset. The per-element one has a series for each reaction
+	// with a trap action (trapOnly, trapAndTrigger) of the running
+	// configuration; summed by sla it is the per-operation one.
 	m.traps = desc("ipslad_sla_reaction_traps_total", "Reaction events (occurred and cleared) of the operation's reactions with a trap action.", "sla")
+	m.elementTraps = desc("ipslad_sla_reaction_element_traps_total", "Reaction events (occurred and cleared) of one reaction element (react) with a trap action.", "sla", "react")
 	m.trackUp = desc("ipslad_track_up", "1 when the track object is Up.", "track")
 	m.trackChanges = desc("ipslad_track_changes_total", "State changes of the track object.", "track")
 	m.routeDesired = desc("ipslad_route_desired", "1 when the tracked statics call for this kernel route (prefix, metric).", "prefix", "metric")
@@ -85,6 +88,8 @@ func newMetrics(d *daemon, k lister) *metrics {
 	m.reloadTime = desc("ipslad_config_last_reload_timestamp_seconds", "When the last reload was attempted (Unix time); 0 if never.")
 	m.reloadsTotal = desc("ipslad_config_reloads_total", "Reload attempts by result.", "result")
 	m.buildInfo = desc("ipslad_build_info", "Build information.", "version", "goversion")
+	m.backendUp = desc("ipslad_route_backend_up", "1 when the route backend (FRR through vtysh) answers, 0 while it is unreachable and retried with backoff.", "backend")
+	m.backendFailures = desc("ipslad_route_backend_failures_total", "Attempts to reach the route backend that failed (FRR or staticd not running, vtysh timed out).", "backend")
 	return m
 }
 
@@ -136,10 +141,12 @@ func (m *metrics) reloaded(err error, ops []sla.Operation) {
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.rtt.Describe(ch)
 	m.codes.Describe(ch)
-	for _, d := range []*prometheus.Desc{m.latestCode, m.lateness, m.latestRTT, m.traps, m.trackUp, m.trackChanges,
+	for _, d := range []*prometheus.Desc{m.latestCode, m.lateness, m.latestRTT, m.traps, m.elementTraps, m.trackUp, m.trackChanges,
 		m.routeDesired, m.routeInstalled, m.reloadSuccess, m.reloadTime, m.reloadsTotal, m.buildInfo} {
 		ch <- d
 	}
+	ch <- m.backendUp
+	ch <- m.backendFailures
 }
 
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
@@ -148,8 +155,17 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
+	reactions := map[int][]sla.Reaction{}
+	for _, op := range m.d.config().Operations {
+		reactions[op.ID] = op.Reactions
+	}
 	for _, st := range m.d.sched.Snapshot() {
 		id := strconv.Itoa(st.ID)
+		for _, rc := range reactions[st.ID] {
+			if rc.Action.Trap() && int(rc.Element) < len(st.ElementTraps) {
+				ch <- prometheus.MustNewConstMetric(m.elementTraps, prometheus.CounterValue, float64(st.ElementTraps[rc.Element]), id, rc.Element.String())
+			}
+		}
 		if st.Runs > 0 || st.Latest.Code != sla.CodeUnknown {
 			gauge(m.latestCode, 1, id, st.Latest.Code.String())
 			gauge(m.lateness, st.Lateness.Seconds(), id)
@@ -202,6 +218,11 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.reloadsTotal, prometheus.CounterValue, float64(m.reloads[res]), res)
 	}
 	m.mu.Unlock()
+	if m.d.backend != nil {
+		st := m.d.backend.Status()
+		gauge(m.backendUp, b2f(st.Up), st.Backend)
+		ch <- prometheus.MustNewConstMetric(m.backendFailures, prometheus.CounterValue, float64(st.Failures), st.Backend)
+	}
 	gauge(m.buildInfo, 1, version, runtime.Version())
 }
 

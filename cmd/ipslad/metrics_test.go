@@ -18,8 +18,12 @@ func TestMetrics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		k := newFakeKernel()
 		probes := &switchable{code: map[string]sla.ReturnCode{"10.0.0.10": sla.CodeOK, "10.0.1.10": sla.CodeTimeout}}
-		// 102 always times out: its reaction occurs once, a trap.
-		d, cancel, done := startDaemon(t, twoSites+"ip sla reaction-configuration 102 react timeout threshold-type immediate action-type trapOnly\n", k, probes)
+		// 102 always times out: its timeout reaction occurs once, a trap;
+		// its rtt reaction never (no completed run), and its connectionLoss
+		// reaction does not trap (no series).
+		d, cancel, done := startDaemon(t, twoSites+"ip sla reaction-configuration 102 react timeout threshold-type immediate action-type trapOnly\n"+
+			"ip sla reaction-configuration 102 react rtt threshold-type immediate action-type trapAndTrigger\n"+
+			"ip sla reaction-configuration 102 react connectionLoss threshold-type immediate action-type triggerOnly\n", k, probes)
 		defer func() { cancel(); <-done }()
 		d.metrics.kernel = k
 		time.Sleep(2500 * time.Millisecond)
@@ -57,6 +61,10 @@ ipslad_route_installed{metric="1",prefix="198.51.100.1/32"} 1
 # TYPE ipslad_sla_latest_return_code gauge
 ipslad_sla_latest_return_code{code="OK",sla="101"} 1
 ipslad_sla_latest_return_code{code="Timeout",sla="102"} 1
+# HELP ipslad_sla_reaction_element_traps_total Reaction events (occurred and cleared) of one reaction element (react) with a trap action.
+# TYPE ipslad_sla_reaction_element_traps_total counter
+ipslad_sla_reaction_element_traps_total{react="rtt",sla="102"} 0
+ipslad_sla_reaction_element_traps_total{react="timeout",sla="102"} 1
 # HELP ipslad_sla_reaction_traps_total Reaction events (occurred and cleared) of the operation's reactions with a trap action.
 # TYPE ipslad_sla_reaction_traps_total counter
 ipslad_sla_reaction_traps_total{sla="101"} 0
@@ -94,7 +102,7 @@ ipslad_track_up{track="102"} 0
 		if err := testutil.CollectAndCompare(d.metrics, strings.NewReader(want),
 			"ipslad_config_last_reload_successful", "ipslad_config_reloads_total",
 			"ipslad_route_desired", "ipslad_route_installed", "ipslad_sla_latest_return_code",
-			"ipslad_sla_reaction_traps_total", "ipslad_sla_results_total", "ipslad_sla_rtt_seconds", "ipslad_track_changes_total", "ipslad_track_up"); err != nil {
+			"ipslad_sla_reaction_element_traps_total", "ipslad_sla_reaction_traps_total", "ipslad_sla_results_total", "ipslad_sla_rtt_seconds", "ipslad_track_changes_total", "ipslad_track_up"); err != nil {
 			t.Error(err)
 		}
 		if n, err := testutil.GatherAndCount(reg, "ipslad_build_info", "ipslad_sla_start_lateness_seconds"); err != nil || n != 3 {
