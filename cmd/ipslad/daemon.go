@@ -170,11 +170,21 @@ func (d *daemon) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return d.shutdown()
 		case r := <-d.results:
-			if !d.sched.Current(r) {
-				continue // its operation was changed, removed or restarted since
+			// With the results already waiting: one recomputation of the
+			// routes (which costs in proportion to them) serves every
+			// change of a burst, such as a server failing under many
+			// operations, instead of one recomputation each.
+			changes := d.observe(r, nil)
+			for range maxResultBatch {
+				select {
+				case r := <-d.results:
+					changes = d.observe(r, changes)
+					continue
+				default:
+				}
+				break
 			}
-			d.metrics.observe(r)
-			d.report(d.table.Observe(r, time.Now()))
+			d.report(changes)
 		case <-watchdog:
 			sd.notify("WATCHDOG=1")
 		case f := <-d.control:
@@ -203,6 +213,20 @@ func (d *daemon) run(ctx context.Context) error {
 			reply <- err
 		}
 	}
+}
+
+// maxResultBatch bounds the results taken in one go, so that other events
+// (control commands, kernel changes) are not held up by a flood.
+const maxResultBatch = 256
+
+// observe feeds one result to the track table and appends the changes it
+// causes to changes.
+func (d *daemon) observe(r sla.Result, changes []track.Change) []track.Change {
+	if !d.sched.Current(r) {
+		return changes // its operation was changed, removed or restarted since
+	}
+	d.metrics.observe(r)
+	return append(changes, d.table.Observe(r, time.Now())...)
 }
 
 // report logs each change as IOS does and recomputes the routes.
