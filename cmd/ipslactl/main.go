@@ -31,6 +31,8 @@ Commands (words may be abbreviated, as on IOS: "sh ip sla sum"; end a line
 with ? for help: "ipslactl show ip sla ?"):
   show ip sla summary
   show ip sla statistics [N] [details]
+  show ip sla statistics aggregated [N] [details]
+  show ip sla group schedule
   show ip sla configuration [N]
   show ip sla application
   show track [N | brief | summary]
@@ -57,6 +59,7 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("ipslactl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sock := fs.String("s", "/run/ipslad/ipslad.sock", "ipslad control socket `path`")
+	fs.StringVar(sock, "socket", "/run/ipslad/ipslad.sock", "the same as -s (ipslad's flag name)")
 	asJSON := fs.Bool("json", false, "answer in JSON")
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
