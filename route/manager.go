@@ -25,6 +25,14 @@ type Kernel interface {
 	Delete(Route) error
 }
 
+// changer is a Kernel that changes a route of ours in place more safely
+// when it is told what the route was (Netlink: never overwriting another
+// protocol's route with the same prefix and metric). The Manager calls
+// change instead of Replace for a route it believes installed.
+type changer interface {
+	change(old, r Route) error
+}
+
 // Manager keeps the kernel's routes of our protocol equal to a desired set.
 // It remembers what it actually installed, so that a repeated Set costs no
 // kernel calls. It is safe for concurrent use; kernel calls are serialized.
@@ -148,8 +156,15 @@ func (m *Manager) applyLocked(want map[key]Route) []error {
 		cur, ok := m.installed[w.key()]
 		rw := w
 		rw.split = cur.split // the kernel must clear all of a split route
-		if err := m.k.Replace(rw); err != nil {
-			// The kernel replaces atomically: what was there still is.
+		var err error
+		if c, can := m.k.(changer); can && ok {
+			err = c.change(cur, rw)
+		} else {
+			err = m.k.Replace(rw)
+		}
+		if err != nil {
+			// What was there still is (change may rarely leave a
+			// transitional route of ours, which the next List shows).
 			errs = append(errs, err)
 			continue
 		}

@@ -96,6 +96,7 @@ func (n *Netlink) Watch(ctx context.Context, events chan<- Event) error {
 	// From here on every relevant change is seen: a cached reading of
 	// the kernel may be kept until one arrives.
 	n.gen.Add(1)
+	n.watchStarted()
 	n.watching.Add(1)
 	defer n.watching.Add(-1)
 	send := func(e Event) bool {
@@ -117,12 +118,21 @@ func (n *Netlink) Watch(ctx context.Context, events chan<- Event) error {
 			if !ok {
 				return errors.New("route subscription ended")
 			}
-			if u.Table != unix.RT_TABLE_MAIN || u.Dst == nil {
+			if u.Table != unix.RT_TABLE_MAIN {
+				continue
+			}
+			if u.Type == unix.RTM_NEWROUTE && u.Protocol != n.proto {
+				n.foreignAdded(key{dstOf(u.Route), u.Priority})
+			}
+			if u.Dst == nil {
 				continue
 			}
 			switch {
 			case u.Protocol == n.proto && u.Type == unix.RTM_DELROUTE:
 				e = Event{Kind: RouteGone, Prefix: prefixOf(u.Dst), Metric: u.Priority}
+				if n.ownDeletion(key{e.Prefix, e.Metric}) {
+					continue // a change of ours: the prefix has a route of ours
+				}
 			case u.Protocol == unix.RTPROT_KERNEL && u.Route.Type == unix.RTN_UNICAST:
 				e = Event{Kind: ConnectedChanged, Prefix: prefixOf(u.Dst)}
 			default:
