@@ -42,7 +42,9 @@ type Netlink struct {
 
 	mu sync.Mutex // protects the following fields
 	// IPv6 gateway routes this Netlink installed itself, by key, with the
-	// next hops it installed: only those may be replaced (see change6).
+	// next hops it installed: only those may be replaced (see change6),
+	// and List reports them behind another protocol's first ECMP sibling
+	// (see listHidden).
 	mine map[key][]NextHop
 	// Deletions of routes of ours that a change makes, by key, which
 	// Watch does not report (see delOwn).
@@ -135,8 +137,9 @@ func (n *Netlink) list(family int, filter *netlink.Route, mask uint64) ([]netlin
 // and metric joins ours as one of them; but a dump shows the whole ECMP
 // route with the protocol of its first next hop only. So the administrator's
 // next hop is listed as ours while ours is first (Delete still leaves it:
-// it deletes by next hop and protocol), and ours are not listed at all
-// while the administrator's is first.
+// it deletes by next hop and protocol), and ours are listed only as far as
+// this Netlink remembers them while the administrator's is first (see
+// listHidden).
 func (n *Netlink) List() ([]Route, error) {
 	names := make(map[int]string)
 	byKey := make(map[key]Route)
@@ -163,7 +166,113 @@ func (n *Netlink) List() ([]Route, error) {
 			byKey[r.key()] = norm
 		}
 	}
+	if err := n.listHidden(byKey, names); err != nil {
+		return nil, err
+	}
 	return sortedRoutes(byKey), nil
+}
+
+// listHidden adds to byKey the IPv6 next hops of ours that the dump of our
+// protocol did not show: an administrator's gateway route with the prefix
+// and metric of ours is an ECMP sibling of it, and once that sibling is
+// the first (ours before it deleted, or added after it), the dump shows
+// the whole ECMP route with its protocol, so the kernel's filter (or ours)
+// drops it. The kernel cannot say which sibling is whose; only what this
+// Netlink remembers can (mine, the next hops it installed): for each key
+// it remembers that the dump did not show, the kernel's route at that
+// prefix and metric is looked up (one RTM_GETROUTE; where the lookup finds
+// another route, one dump of the IPv6 table for all such keys), and the
+// remembered next hops it still holds are listed as ours. A key whose next
+// hops are all gone is forgotten.
+//
+// After a restart nothing is remembered: next hops of ours behind an
+// administrator's first sibling are then not listed, so not adopted nor
+// flushed. One that is still desired is found when the Manager installs it
+// (see claimHidden6) and managed from then on; one that is not (its track
+// went down while ipslad was stopped) stays in the kernel. Deletes stay
+// safe: they match protocol and next hop, so a sibling of another protocol
+// is never deleted.
+func (n *Netlink) listHidden(byKey map[key]Route, names map[int]string) error {
+	n.mu.Lock()
+	var hidden []Route
+	for k, hops := range n.mine {
+		if _, ok := byKey[k]; !ok && len(hops) > 0 && k.prefix.Addr().Is6() {
+			hidden = append(hidden, Route{Prefix: k.prefix, Metric: k.metric, NextHops: slices.Clone(hops)})
+		}
+	}
+	n.mu.Unlock()
+	if len(hidden) == 0 {
+		return nil
+	}
+	held := make(map[key][]netlink.Route) // the kernel's routes at each key
+	var rest map[key]bool
+	for _, r := range hidden {
+		if g, ok := n.fibMatch(r); ok {
+			held[r.key()] = []netlink.Route{g}
+			continue
+		}
+		if rest == nil {
+			rest = make(map[key]bool)
+		}
+		rest[r.key()] = true
+	}
+	if len(rest) > 0 {
+		filter := &netlink.Route{Table: unix.RT_TABLE_MAIN}
+		var err error
+		for range dumpRetries {
+			for k := range rest {
+				delete(held, k)
+			}
+			err = n.h.RouteListFilteredIter(netlink.FAMILY_V6, filter, netlink.RT_FILTER_TABLE, func(nr netlink.Route) bool {
+				if k := (key{dstOf(nr), nr.Priority}); rest[k] {
+					held[k] = append(held[k], nr)
+				}
+				return true
+			})
+			if !errors.Is(err, netlink.ErrDumpInterrupted) {
+				break
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, r := range hidden {
+		var there []NextHop
+		for _, nr := range held[r.key()] {
+			kr, err := n.fromNetlink(nr, netlink.FAMILY_V6, names)
+			if err != nil {
+				return err
+			}
+			there = append(there, kr.NextHops...)
+		}
+		var ours []NextHop
+		for _, h := range r.NextHops {
+			if i := slices.IndexFunc(there, h.same); i >= 0 && there[i].Gateway.IsValid() {
+				ours = append(ours, there[i])
+			}
+		}
+		if len(ours) == 0 {
+			n.forgetHops(r.key(), r.NextHops)
+			continue
+		}
+		r.NextHops = ours
+		byKey[r.key()] = r.normalize()
+	}
+	return nil
+}
+
+// forgetHops forgets what this Netlink remembers at k if it is still hops.
+// (List may run beside a change, from a metrics scrape: should the change
+// have remembered the same hops again meanwhile, they are forgotten, which
+// costs the next change of k its one-replace shortcut, and List its view
+// of k until a change remembers it again.)
+func (n *Netlink) forgetHops(k key, hops []NextHop) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if slices.Equal(n.mine[k], hops) {
+		delete(n.mine, k)
+	}
 }
 
 // allGateways reports whether r has next hops and each has a gateway.
@@ -316,9 +425,11 @@ func prefixIPNet(p netip.Prefix) *net.IPNet {
 // rare: the Manager changes the routes it knows of with change, which
 // never reads the table). A route of another protocol alone there (an
 // administrator's `ip route add`, FRR's) is never touched, and that is an
-// error. A route of ours there is changed as change does; several routes of
-// ours (`ip route append`, IPv6 device-only routes, which the kernel keeps
-// apart) are deleted, each by its exact next hops, and r is added afresh.
+// error (unless it is an IPv6 ECMP route that holds next hops of ours
+// behind its first, see claimHidden6). A route of ours there is changed as
+// change does; several routes of ours (`ip route append`, IPv6 device-only
+// routes, which the kernel keeps apart) are deleted, each by its exact
+// next hops, and r is added afresh.
 func (n *Netlink) Replace(r Route) error {
 	if err := n.replace(r); err != nil {
 		return fmt.Errorf("installing route %v: %w", r, err)
@@ -371,6 +482,11 @@ func (n *Netlink) replaceSlow(r Route, nr *netlink.Route, nested bool) error {
 	}
 	switch {
 	case len(ours) == 0 && other != nil:
+		if r.Prefix.Addr().Is6() && allGateways(r) {
+			if ok, err := n.claimHidden6(r, existing); ok || err != nil {
+				return err
+			}
+		}
 		return fmt.Errorf("prefix and metric are taken by a route of protocol %v, which ipslad does not replace", other.Protocol)
 	case len(ours) == 0: // gone since
 		if err := n.h.RouteAdd(nr); err != nil {
@@ -406,6 +522,65 @@ func (n *Netlink) replaceSlow(r Route, nr *netlink.Route, nested bool) error {
 	}
 	n.remember(r)
 	return nil
+}
+
+// claimHidden6 installs r, an IPv6 gateway route, where the kernel dumps
+// the ECMP route at its prefix and metric with another protocol, and
+// reports whether it did. That route may still hold next hops of ours
+// behind the other protocol's first sibling (see listHidden), which a new
+// Netlink (after a restart) cannot tell apart: each of r's next hops that
+// the route holds is deleted by our protocol and exact gateway and
+// interface, which only a next hop of ours matches, and, if it went,
+// appended again at once (the other next hops carry the prefix meanwhile;
+// it stays behind the other protocol's, where it was). If none of them was
+// ours, r is not installed (the caller refuses, as for any route of
+// another protocol). Else the key is ours as well: the rest of r's next
+// hops are appended, and the ones this Netlink installed remembered.
+// A next hop of another protocol with r's gateway serves as ours, as in
+// appendHops.
+func (n *Netlink) claimHidden6(r Route, existing []netlink.Route) (bool, error) {
+	names := make(map[int]string)
+	var there []NextHop
+	for _, e := range existing {
+		kr, err := n.fromNetlink(e, netlink.FAMILY_V6, names)
+		if err != nil {
+			return false, err
+		}
+		there = append(there, kr.NextHops...)
+	}
+	var ours, add []NextHop
+	for _, h := range r.NextHops {
+		i := slices.IndexFunc(there, h.same)
+		if i < 0 || !there[i].Gateway.IsValid() {
+			add = append(add, h)
+			continue
+		}
+		gone, err := n.deleteHops(r, []NextHop{there[i]}, true)
+		if err != nil {
+			return false, err
+		}
+		if gone == 0 {
+			continue // another protocol's
+		}
+		ok, err := n.appendHops(r, []NextHop{there[i]})
+		if err != nil {
+			return false, err
+		}
+		ours = append(ours, ok...)
+	}
+	if len(ours) == 0 {
+		return false, nil
+	}
+	var err error
+	if len(add) > 0 {
+		var added []NextHop
+		added, err = n.appendHops(r, add)
+		ours = append(ours, added...)
+	}
+	mine := r
+	mine.NextHops = ours
+	n.remember(mine)
+	return true, err
 }
 
 // change installs r in place of old, the route of ours that the kernel
@@ -481,10 +656,11 @@ func (n *Netlink) changeKnown(old, r Route, nr *netlink.Route, nested bool) erro
 // Order: after a change ours is the first route with the prefix and metric.
 // If an administrator's route there forwards the prefix now (a FIB lookup
 // finds it, i.e. it is in front of ours and usable), that would take the
-// prefix from it, so then r is appended behind it instead (NLM_F_APPEND)
-// and the old route deleted as in step 2: the administrator's route keeps
-// forwarding, ours stays behind it. (zebra may then lose track of ours; it
-// cannot tell two kernel routes with one prefix and metric apart anyway.)
+// prefix from it, so then the old route is deleted as in step 2 and r
+// appended behind the administrator's (NLM_F_APPEND), which keeps
+// forwarding; ours stays behind it, and zebra sees an add last. (zebra
+// may still lose track of ours; it cannot tell two kernel routes with one
+// prefix and metric apart anyway.)
 // An administrator's route in front of ours that is not usable (next hop
 // dead, or linkdown with ignore_routes_with_linkdown) ends up behind ours.
 // The lookup is skipped where Watch knows that no other route was added
@@ -499,14 +675,21 @@ func (n *Netlink) change4(old, r Route, nr *netlink.Route, nested bool) error {
 	if n.isClean(r.key()) {
 		// Nothing else there: straight to step 1.
 	} else if g, ok := n.fibMatch(r); ok && g.Protocol != n.proto {
+		// The old route goes first, then r is appended. The other way
+		// round, with the old route gone already (deleted by hand, or a
+		// change cut short) and r's next hops a leading part of the old
+		// ones ({A, B} to {A}), the exact delete would match r, just
+		// appended (fib_nh_match takes a route with at most as many next
+		// hops), and nothing of ours would be left. The prefix has no gap
+		// meanwhile: the other protocol's route forwards it.
+		if err := n.delOwn(r.key(), oldSpec); err != nil && !errors.Is(err, unix.ESRCH) {
+			return err
+		}
 		if err := n.h.RouteAppend(nr); err != nil {
 			if errors.Is(err, unix.EEXIST) {
 				return n.replaceSlow(r, nr, nested)
 			}
 			return describe(r, err)
-		}
-		if err := n.delOwn(r.key(), oldSpec); err != nil && !errors.Is(err, unix.ESRCH) {
-			return err
 		}
 		return nil
 	}
