@@ -403,22 +403,7 @@ func TestHostileDoesNotBlockOthers(t *testing.T) {
 		ops[i].Threshold = 300 * time.Millisecond
 	}
 	results := make(chan Result, 256)
-	s := NewScheduler(results, NewProbe, nil)
-	if s.starter == nil {
-		t.Fatal("NewProbe did not select the starters")
-	}
-	s.starter = func(op Operation) starter {
-		p, err := newDNSProbe(*op.DNS)
-		if err != nil {
-			t.Error(err)
-			return nil
-		}
-		p.server = servers[op.ID]
-		return p
-	}
-	if errs := s.Set(ops); len(errs) > 0 {
-		t.Fatal(errs)
-	}
+	s := schedulerTo(t, results, ops, servers)
 	ctx, cancel := context.WithTimeout(context.Background(), 3200*time.Millisecond)
 	defer cancel()
 	go s.Run(ctx)
@@ -469,19 +454,7 @@ func TestDeadServerSparesOthers(t *testing.T) {
 		}
 	}
 	results := make(chan Result, 256)
-	s := NewScheduler(results, NewProbe, nil)
-	s.starter = func(op Operation) starter {
-		p, err := newDNSProbe(*op.DNS)
-		if err != nil {
-			t.Error(err)
-			return nil
-		}
-		p.server = servers[op.ID]
-		return p
-	}
-	if errs := s.Set(ops); len(errs) > 0 {
-		t.Fatal(errs)
-	}
+	s := schedulerTo(t, results, ops, servers)
 	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
 	defer cancel()
 	go s.Run(ctx)
@@ -505,4 +478,28 @@ func TestDeadServerSparesOthers(t *testing.T) {
 			return
 		}
 	}
+}
+
+// schedulerTo returns a Scheduler with the real starters whose operations
+// query servers[op.ID] (test servers listen on ports other than 53), with
+// ops set.
+func schedulerTo(t *testing.T, results chan Result, ops []Operation, servers map[int]netip.AddrPort) *Scheduler {
+	t.Helper()
+	s := NewScheduler(results, NewProbe, nil)
+	if s.starter == nil {
+		t.Fatal("NewProbe did not select the starters")
+	}
+	s.starter = func(op Operation) starter {
+		p, err := newDNSProbe(*op.DNS)
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		p.server = servers[op.ID]
+		return p
+	}
+	if errs := s.Set(ops); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return s
 }

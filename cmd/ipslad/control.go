@@ -284,29 +284,35 @@ func message(s string) reply {
 
 func slaStats(details bool) func(*daemon, []int) (reply, error) {
 	return func(d *daemon, n []int) (reply, error) {
-		st := d.sched.Snapshot()
-		if len(n) > 0 {
-			i := slices.IndexFunc(st, func(s sla.Stats) bool { return s.ID == n[0] })
-			if i < 0 {
-				return reply{}, fmt.Errorf("%% No IP SLA operation %d", n[0])
-			}
-			st = st[i : i+1]
+		st, err := d.slaSnapshot(n)
+		if err != nil {
+			return reply{}, err
 		}
 		return reply{func(w io.Writer) { sla.WriteStatistics(w, st, details, time.Now()) }, slaJSON(st)}, nil
 	}
+}
+
+// slaSnapshot returns the statistics of every operation, or of operation
+// n[0] when given.
+func (d *daemon) slaSnapshot(n []int) ([]sla.Stats, error) {
+	st := d.sched.Snapshot()
+	if len(n) > 0 {
+		i := slices.IndexFunc(st, func(s sla.Stats) bool { return s.ID == n[0] })
+		if i < 0 {
+			return nil, fmt.Errorf("%% No IP SLA operation %d", n[0])
+		}
+		st = st[i : i+1]
+	}
+	return st, nil
 }
 
 // slaAggregated is show ip sla statistics aggregated [N] [details]: the
 // hourly statistics (history hours-of-statistics-kept).
 func slaAggregated(details bool) func(*daemon, []int) (reply, error) {
 	return func(d *daemon, n []int) (reply, error) {
-		st := d.sched.Snapshot()
-		if len(n) > 0 {
-			i := slices.IndexFunc(st, func(s sla.Stats) bool { return s.ID == n[0] })
-			if i < 0 {
-				return reply{}, fmt.Errorf("%% No IP SLA operation %d", n[0])
-			}
-			st = st[i : i+1]
+		st, err := d.slaSnapshot(n)
+		if err != nil {
+			return reply{}, err
 		}
 		return reply{func(w io.Writer) { sla.WriteAggregated(w, st, details) }, sla.AggregatedViews(st)}, nil
 	}
