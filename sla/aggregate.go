@@ -125,7 +125,7 @@ func (a *aggregate) add(r Result, h History) {
 		}
 		return
 	}
-	ms := r.RTTMillis()
+	ms := max(r.RTTMillis(), 0)
 	i := min(int(ms/int64(g.IntervalMS)), len(g.Buckets)-1)
 	b := &g.Buckets[i]
 	if b.Completions == 0 || ms < b.MinMS {

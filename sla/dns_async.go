@@ -44,7 +44,11 @@ func (p *dnsProbe) start(deadline time.Time, done func(Outcome), b *sendBatch) f
 		go p.runSync(deadline, time.Now(), done, p.Run)
 		return nil
 	}
-	q := &asyncQuery{p: p, done: done, deadline: deadline}
+	// start is set before the query can receive anything: a stray reply
+	// with its server, ID and question (a late answer to an earlier
+	// query, as from a server resumed after a pause) may arrive between
+	// registering and sending. The batch's flush sets it again.
+	q := &asyncQuery{p: p, done: done, deadline: deadline, start: time.Now()}
 	m, id, err := registerAny(p.src, p.device, p.server, q)
 	if err != nil {
 		done(Outcome{Code: CodeError, Detail: err.Error()})
@@ -54,7 +58,6 @@ func (p *dnsProbe) start(deadline time.Time, done func(Outcome), b *sendBatch) f
 		b.add(q, p.packed(id))
 		return q.expire
 	}
-	q.start = time.Now()
 	if err := m.sendTo(p.packed(id), p.server); err != nil {
 		q.finish(sendError(err))
 		return nil
@@ -110,7 +113,7 @@ func (q *asyncQuery) handle(d delivery) {
 	if q.finished.Load() {
 		return
 	}
-	rtt := d.at.Sub(q.start)
+	rtt := max(d.at.Sub(q.start), 0)
 	if code, detail, ok := q.p.check.quick(d.msg, q.id); ok {
 		q.finish(Outcome{Code: code, RTT: rtt, Detail: detail})
 		return

@@ -3,6 +3,7 @@ package sla
 import (
 	"context"
 	"encoding/binary"
+	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -502,4 +503,55 @@ func schedulerTo(t *testing.T, results chan Result, ops []Operation, servers map
 		t.Fatal(errs)
 	}
 	return s
+}
+
+// TestStrayReplyBeforeFlush: a reply that matches a batched query (server,
+// ID, question: a late answer to an earlier query, from a server resumed
+// after a pause) may arrive between the query's registration and the
+// batch's flush. Its RTT must be sane, not measured from the zero time
+// (that overflowed into a negative bucket index and crashed the daemon
+// in the soak).
+func TestStrayReplyBeforeFlush(t *testing.T) {
+	server := startDNS(t, answer("anycast.example.com. 60 IN A 192.0.2.53"))
+	p, err := newDNSProbe(DNS{Target: "anycast.example.com", NameServer: server.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.server = server
+	var b sendBatch
+	done := make(chan Outcome, 1)
+	p.start(time.Now().Add(time.Second), func(o Outcome) { done <- o }, &b)
+	if len(b.queries) != 1 {
+		t.Fatalf("%d queries batched, want 1", len(b.queries))
+	}
+	q := b.queries[0]
+	reply := new(dns.Msg)
+	if err := reply.Unpack(p.packed(q.id)); err != nil {
+		t.Fatal(err)
+	}
+	reply = goodReply(reply)
+	raw, err := reply.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.m.deliver(pendingKey{server, q.id}, delivery{msg: raw, at: time.Now(), from: server})
+	out := <-done
+	if out.Code != CodeOK || out.RTT < 0 || out.RTT > time.Second {
+		t.Errorf("stray reply before the flush: %v, RTT %v", out.Code, out.RTT)
+	}
+	b.flush() // the datagram goes out; its run is over already
+}
+
+func TestRTTMillis(t *testing.T) {
+	for _, tc := range []struct {
+		rtt  time.Duration
+		want int64
+	}{
+		{0, 0}, {time.Microsecond, 1}, {time.Millisecond, 1}, {time.Millisecond + 1, 2},
+		{math.MaxInt64, math.MaxInt64/int64(time.Millisecond) + 1},
+	} {
+		if got := (Result{RTT: tc.rtt}).RTTMillis(); got != tc.want {
+			t.Errorf("RTTMillis(%v) = %d, want %d", tc.rtt, got, tc.want)
+		}
+	}
 }

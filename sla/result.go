@@ -65,5 +65,9 @@ type Result struct {
 // RTTMillis is the RTT in whole milliseconds as IOS shows it, rounded up
 // so that a sub-millisecond reply on a LAN reads 1, not 0.
 func (r Result) RTTMillis() int64 {
-	return int64((r.RTT + time.Millisecond - 1) / time.Millisecond)
+	ms := int64(r.RTT / time.Millisecond) // rounded up, without overflow
+	if r.RTT%time.Millisecond > 0 {
+		ms++
+	}
+	return ms
 }
