@@ -112,8 +112,11 @@ type Table struct {
 	linksSynced bool
 	routes      map[routeKey]RouteState
 
-	// Indexes, rebuilt by Set: object IDs in order, and who watches what.
+	// Indexes, rebuilt by Set: object IDs in order, the objects in that
+	// order (Next scans them after every event of the daemon's loop: a
+	// slice, not the map), and who watches what.
 	ids     []int
+	ordered []*object
 	bySLA   map[int][]*object
 	byLink  map[string][]*object
 	byRoute map[routeKey][]*object
@@ -224,6 +227,10 @@ func (t *Table) reindex() {
 		t.ids = append(t.ids, id)
 	}
 	slices.Sort(t.ids)
+	t.ordered = t.ordered[:0]
+	for _, id := range t.ids {
+		t.ordered = append(t.ordered, t.objects[id])
+	}
 	t.bySLA, t.byLink = map[int][]*object{}, map[string][]*object{}
 	t.byRoute, t.listsOf = map[routeKey][]*object{}, map[int][]*object{}
 	for _, id := range t.ids {
@@ -401,7 +408,7 @@ func (t *Table) Next() (time.Time, bool) {
 			next, found = at, true
 		}
 	}
-	for _, ob := range t.objects {
+	for _, ob := range t.ordered {
 		if ob.pending {
 			consider(ob.pendingAt)
 		}

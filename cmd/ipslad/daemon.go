@@ -59,7 +59,7 @@ func newDaemon(o options, cfg *config.Config, log *slog.Logger, k route.Kernel, 
 		routes:  route.NewManager(k, log),
 		kernel:  k,
 		table:   track.NewTable(),
-		results: make(chan sla.Result, 1024),
+		results: make(chan sla.Result, resultsBuffer),
 		reloads: make(chan chan error),
 		control: make(chan func()),
 		cfg:     cfg,
@@ -214,6 +214,14 @@ func (d *daemon) run(ctx context.Context) error {
 		}
 	}
 }
+
+// resultsBuffer is how many results may wait for the event loop. The
+// probes hand over their results there (the socket reader among them), so
+// a loop busy with a burst of changes must not stall them: a stalled
+// reader takes replies late and turns healthy runs into Over threshold or
+// Timeout. 16,384 results (about 2 MB) absorb more than a second of
+// 10,000 operations.
+const resultsBuffer = 16384
 
 // maxResultBatch bounds the results taken in one go, so that other events
 // (control commands, kernel changes) are not held up by a flood.
