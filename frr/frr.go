@@ -23,8 +23,11 @@ import (
 // returns its standard output.
 type Cli func(ctx context.Context, args ...string) (string, error)
 
-// DefaultTimeout bounds one vtysh run.
-const DefaultTimeout = 10 * time.Second
+// DefaultTimeout bounds one vtysh run. The daemon's event loop waits for
+// it, so it stays well under half the systemd unit's WatchdogSec (10 s):
+// a hung FRR must not get ipslad killed. A healthy vtysh answers in tens
+// of milliseconds.
+const DefaultTimeout = 4 * time.Second
 
 // ErrUnreachable is matched (errors.Is) by every error of a vtysh run that
 // did not complete: FRR not running ("failed to connect to any daemons"),

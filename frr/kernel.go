@@ -27,6 +27,12 @@ type Kernel struct {
 
 	mu   sync.Mutex
 	tags map[pathKey]uint32
+	// down is the unreachable error of the last vtysh run, until the
+	// next List: the routes after it in a pass fail at once instead of
+	// each waiting out vtysh's timeout on a hung FRR (the daemon's loop,
+	// and so its watchdog, would wait for all of them). The daemon's
+	// retries start with a List.
+	down error
 }
 
 var _ route.Kernel = (*Kernel)(nil)
@@ -67,6 +73,7 @@ func (k *Kernel) tag(p netip.Prefix, metric int) uint32 {
 // List returns ipslad's statics in FRR, one Route per prefix and distance.
 func (k *Kernel) List() ([]route.Route, error) {
 	owned, err := k.b.List(context.Background())
+	k.setDown(err)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +128,31 @@ func (k *Kernel) Delete(r route.Route) error {
 	return k.reconcile(r, nil)
 }
 
+// setDown records whether err says FRR is unreachable.
+func (k *Kernel) setDown(err error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.down = nil
+	if errors.Is(err, ErrUnreachable) {
+		k.down = err
+	}
+}
+
 func (k *Kernel) reconcile(r route.Route, want []Static) error {
+	k.mu.Lock()
+	down := k.down
+	k.mu.Unlock()
+	if down != nil {
+		return fmt.Errorf("route %v: not tried: %w", r, down)
+	}
+	err := k.reconcileNow(r, want)
+	if errors.Is(err, ErrUnreachable) {
+		k.setDown(err)
+	}
+	return err
+}
+
+func (k *Kernel) reconcileNow(r route.Route, want []Static) error {
 	ctx := context.Background()
 	owned, foreign, err := k.b.read(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package frr_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -70,5 +71,47 @@ func TestUnreachable(t *testing.T) {
 				t.Errorf("Backend.Set: %v, want unreachable", err)
 			}
 		})
+	}
+}
+
+// TestUnreachableNotRetriedInPass: after one unreachable answer, the other
+// routes of the same pass are not tried (a hung FRR would otherwise hold
+// the daemon's loop for a timeout per route); the next List tries again.
+func TestUnreachableNotRetriedInPass(t *testing.T) {
+	var calls int
+	down := true
+	cli := func(_ context.Context, args ...string) (string, error) {
+		calls++
+		if down {
+			return "", fmt.Errorf("vtysh: signal: killed: %w", frr.ErrUnreachable)
+		}
+		return "", nil
+	}
+	b, err := frr.NewBackend(cli, frr.DefaultTags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := frr.NewKernel(b)
+	var routes []route.Route
+	for i := range 5 {
+		routes = append(routes, route.Route{Prefix: netip.PrefixFrom(netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}), 32), Metric: 1,
+			NextHops: []route.NextHop{{Gateway: netip.MustParseAddr("10.0.0.10")}}})
+	}
+	if err := route.NewManager(k, nil).Set(routes); !errors.Is(err, frr.ErrUnreachable) {
+		t.Fatalf("Set: %v, want unreachable", err)
+	}
+	if calls != 1 {
+		t.Errorf("vtysh ran %d times for 5 routes of one pass, want once", calls)
+	}
+	down = false
+	calls = 0
+	if _, err := k.List(); err != nil {
+		t.Fatalf("List after FRR came back: %v", err)
+	}
+	if calls == 0 {
+		t.Error("List did not try vtysh again")
+	}
+	if err := k.Replace(routes[0]); errors.Is(err, frr.ErrUnreachable) {
+		t.Errorf("Replace after a good List: %v", err)
 	}
 }

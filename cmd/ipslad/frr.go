@@ -333,14 +333,19 @@ func (d *daemon) backendAnswered() {
 
 // retryBackend is one retry during an outage: it reads what the backend
 // holds (taking it as installed, as at start) and applies the desired
-// routes. Only when both succeed has the outage ended.
+// routes. The outage ends when FRR answers both (a listing it answers with
+// another error is handled as at a resync).
 func (d *daemon) retryBackend() {
 	h := d.backend
 	h.setRetrying(true)
 	defer h.setRetrying(false)
 	if err := d.routes.Refresh(); err != nil {
-		d.backendFail(err)
-		return
+		if d.backendFailed(err) {
+			return
+		}
+		// FRR answered with another error: as at a resync, the apply
+		// decides whether the outage is over.
+		d.log.Warn("route resync", "err", err)
 	}
 	d.apply()
 }
