@@ -241,8 +241,10 @@ func target(op Operation) string {
 func (s *Scheduler) poke() { s.alarm.poke() }
 
 // Run drives the schedule until ctx is done. Runs in flight are cancelled.
+//
+// The alarm stays open when Run returns, so that Run may be called again;
+// its descriptor is closed with the Scheduler by the garbage collector.
 func (s *Scheduler) Run(ctx context.Context) {
-	defer s.alarm.close()
 	stop := context.AfterFunc(ctx, s.poke)
 	defer stop()
 	var wg sync.WaitGroup

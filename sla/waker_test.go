@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -56,4 +57,26 @@ func TestAlarm(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunTwice: a Scheduler with the real probes (timerfd alarm) can be run
+// again after its first Run returned, and then sleeps rather than spins.
+func TestRunTwice(t *testing.T) {
+	s := NewScheduler(make(chan Result, 1), NewProbe, nil)
+	for range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		s.Run(ctx)
+		cancel()
+	}
+	// A spinning loop's wait returns at once whatever the setting.
+	s.alarm.set(time.Hour)
+	done := make(chan struct{})
+	go func() { s.alarm.wait(); close(done) }()
+	select {
+	case <-done:
+		t.Fatal("the alarm went off at once after a second Run: the loop would spin")
+	case <-time.After(100 * time.Millisecond):
+	}
+	s.poke()
+	<-done
 }
