@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -113,6 +114,29 @@ func newBuilder(file string) *builder {
 			track: map[int]Pos{}, trackRef: map[int]Pos{}, member: map[[2]int]Pos{},
 		},
 	}
+}
+
+// scheduleGroup gives operations ids the group schedule s (ip sla group
+// schedule, at pos), spreading their starts. An operation that is not
+// defined or is scheduled already is an error, and then none changes.
+func (b *builder) scheduleGroup(what string, ids []int, s sla.Schedule, pos Pos) error {
+	for _, id := range ids {
+		switch op := b.ops[id]; {
+		case op == nil:
+			return fmt.Errorf("%s: ip sla %d is not defined", what, id)
+		case op.Schedule.Scheduled:
+			return fmt.Errorf("%s: ip sla %d is already scheduled at line %d", what, id, b.pos.schedule[id].Line)
+		}
+	}
+	for i, id := range ids {
+		if b.broken[id] {
+			continue
+		}
+		sch := s
+		sch.GroupOffset = groupOffset(s, id, i, len(ids))
+		b.ops[id].Schedule, b.pos.schedule[id] = sch, pos
+	}
+	return nil
 }
 
 func (b *builder) deleteOperation(id int) {

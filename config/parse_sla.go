@@ -1619,24 +1619,8 @@ func (p *parser) groupSchedule() {
 	if msg := rangeBelowPeriod(s); msg != "" {
 		p.warnf(p.ln.pos, "%s", msg)
 	}
-	for _, id := range ids {
-		op := p.b.ops[id]
-		switch {
-		case op == nil:
-			p.errorf(p.at(lw), "%s: ip sla %d is not defined", what, id)
-			return
-		case op.Schedule.Scheduled:
-			p.errorf(p.at(lw), "%s: ip sla %d is already scheduled at line %d", what, id, p.b.pos.schedule[id].Line)
-			return
-		}
-	}
-	for i, id := range ids {
-		if p.b.broken[id] {
-			continue
-		}
-		sch := s
-		sch.GroupOffset = groupOffset(s, id, i, len(ids))
-		p.b.ops[id].Schedule, p.b.pos.schedule[id] = sch, p.ln.pos
+	if err := p.b.scheduleGroup(what, ids, s, p.ln.pos); err != nil {
+		p.errorf(p.at(lw), "%v", err)
 	}
 }
 
@@ -1682,7 +1666,7 @@ func formatGroups(b *strings.Builder, ops []sla.Operation) {
 	slices.Sort(order)
 	for _, g := range order {
 		s := first[g]
-		fmt.Fprintf(b, "ip sla group schedule %d %s schedule-period %d", g, opList(groups[g]), s.GroupPeriod/time.Second)
+		fmt.Fprintf(b, "ip sla group schedule %d %s schedule-period %d", g, sla.IDRanges(groups[g]), s.GroupPeriod/time.Second)
 		if s.GroupFrequencyMax != 0 {
 			fmt.Fprintf(b, " frequency range %s", formatFrequencyRange(s))
 		} else if s.GroupFrequency != 0 {
@@ -1691,24 +1675,6 @@ func formatGroups(b *strings.Builder, ops []sla.Operation) {
 		formatScheduleOptions(b, s)
 		b.WriteByte('\n')
 	}
-}
-
-// opList writes sorted ids as ranges: 1-3,5.
-func opList(ids []int) string {
-	var parts []string
-	for i := 0; i < len(ids); {
-		j := i
-		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
-			j++
-		}
-		if j > i {
-			parts = append(parts, fmt.Sprintf("%d-%d", ids[i], ids[j]))
-		} else {
-			parts = append(parts, fmt.Sprint(ids[i]))
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ",")
 }
 
 // options reads the rest of the line as keyword options in any order, each

@@ -735,23 +735,7 @@ func (y *yamlParser) groupSchedule(n *yaml.Node) {
 	if msg := rangeBelowPeriod(s); msg != "" {
 		y.b.warns.Add(y.pos(n), "%s", msg)
 	}
-	for _, id := range ids {
-		op := y.b.ops[id]
-		switch {
-		case op == nil:
-			y.errorf(f["operations"], "%s: ip sla %d is not defined", what, id)
-			return
-		case op.Schedule.Scheduled:
-			y.errorf(f["operations"], "%s: ip sla %d is already scheduled at line %d", what, id, y.b.pos.schedule[id].Line)
-			return
-		}
-	}
-	for i, id := range ids {
-		if y.b.broken[id] {
-			continue
-		}
-		sch := s
-		sch.GroupOffset = groupOffset(s, id, i, len(ids))
-		y.b.ops[id].Schedule, y.b.pos.schedule[id] = sch, y.pos(n)
+	if err := y.b.scheduleGroup(what, ids, s, y.pos(n)); err != nil {
+		y.errorf(f["operations"], "%v", err)
 	}
 }

@@ -321,16 +321,7 @@ func (p *httpProbe) lookup(ctx context.Context, host string) ([]netip.Addr, erro
 }
 
 func (p *httpProbe) exchange(ctx context.Context, m *dns.Msg, network, server string) (*dns.Msg, error) {
-	o := optsFor(p.op, p.h.NameServer.Is6())
-	d := &net.Dialer{Control: o.control}
-	if p.h.SourceIP.IsValid() {
-		if network == "udp" {
-			d.LocalAddr = net.UDPAddrFromAddrPort(local(p.h.SourceIP, 0))
-		} else {
-			d.LocalAddr = net.TCPAddrFromAddrPort(local(p.h.SourceIP, 0))
-		}
-	}
-	c := &dns.Client{Net: network, Dialer: d}
+	c := &dns.Client{Net: network, Dialer: dialer(p.op, network, p.h.NameServer.Is6(), p.h.SourceIP, 0)}
 	r, _, err := c.ExchangeContext(ctx, m, server)
 	return r, err
 }
@@ -343,12 +334,7 @@ func (p *httpProbe) dial(ctx context.Context, addrs []netip.Addr, port uint16) (
 		if p.h.SourceIP.IsValid() && p.h.SourceIP.Is4() != a.Is4() {
 			continue
 		}
-		o := optsFor(p.op, a.Is6())
-		o.reuseAddr = p.h.SourcePort != 0
-		d := net.Dialer{Control: o.control}
-		if p.h.SourceIP.IsValid() || p.h.SourcePort != 0 {
-			d.LocalAddr = net.TCPAddrFromAddrPort(local(p.h.SourceIP, p.h.SourcePort))
-		}
+		d := dialer(p.op, "tcp", a.Is6(), p.h.SourceIP, p.h.SourcePort)
 		c, err := d.DialContext(ctx, "tcp", netip.AddrPortFrom(a, port).String())
 		if err == nil {
 			return c, nil

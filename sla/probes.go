@@ -69,6 +69,23 @@ func (o sockOpts) control(_, _ string, c syscall.RawConn) error {
 	return err
 }
 
+// dialer returns a Dialer for op's probes over network ("tcp" or "udp")
+// towards an address of family v6: bound to src and sport when given (a
+// fixed port rebinds despite TIME_WAIT), with op's VRF and TOS.
+func dialer(op Operation, network string, v6 bool, src netip.Addr, sport uint16) *net.Dialer {
+	o := optsFor(op, v6)
+	o.reuseAddr = sport != 0
+	d := &net.Dialer{Control: o.control}
+	if src.IsValid() || sport != 0 {
+		if network == "udp" {
+			d.LocalAddr = net.UDPAddrFromAddrPort(local(src, sport))
+		} else {
+			d.LocalAddr = net.TCPAddrFromAddrPort(local(src, sport))
+		}
+	}
+	return d
+}
+
 func local(a netip.Addr, port uint16) netip.AddrPort {
 	if !a.IsValid() {
 		return netip.AddrPortFrom(netip.Addr{}, port)
@@ -79,12 +96,7 @@ func local(a netip.Addr, port uint16) netip.AddrPort {
 // newTCPConnectProbe: the RTT is the TCP handshake.
 func newTCPConnectProbe(op Operation) Probe {
 	t := *op.TCPConnect
-	o := optsFor(op, t.Target.Is6())
-	o.reuseAddr = t.SourcePort != 0
-	d := net.Dialer{Control: o.control}
-	if t.SourceIP.IsValid() || t.SourcePort != 0 {
-		d.LocalAddr = net.TCPAddrFromAddrPort(local(t.SourceIP, t.SourcePort))
-	}
+	d := dialer(op, "tcp", t.Target.Is6(), t.SourceIP, t.SourcePort)
 	addr := netip.AddrPortFrom(t.Target, t.Port).String()
 	return func(ctx context.Context) Outcome {
 		start := time.Now()
@@ -118,12 +130,7 @@ func connectError(err error) Outcome {
 // verify-data the echo must equal what was sent.
 func newUDPEchoProbe(op Operation) Probe {
 	u := *op.UDPEcho
-	o := optsFor(op, u.Target.Is6())
-	o.reuseAddr = u.SourcePort != 0
-	d := net.Dialer{Control: o.control}
-	if u.SourceIP.IsValid() || u.SourcePort != 0 {
-		d.LocalAddr = net.UDPAddrFromAddrPort(local(u.SourceIP, u.SourcePort))
-	}
+	d := dialer(op, "udp", u.Target.Is6(), u.SourceIP, u.SourcePort)
 	addr := netip.AddrPortFrom(u.Target, u.Port).String()
 	size, verify, pat := op.EffectiveDataSize(), op.VerifyData, op.DataPatternBytes()
 	return func(ctx context.Context) Outcome {

@@ -70,14 +70,15 @@ func NewScheduler(results chan<- Result, newProbe func(Operation) (Probe, error)
 		newProbe: newProbe,
 		now:      time.Now,
 		log:      log,
-		alarm:    newGoAlarm(),
 		entries:  map[int]*entry{},
 	}
 	if newProbe != nil && reflect.ValueOf(newProbe).Pointer() == reflect.ValueOf(NewProbe).Pointer() {
 		s.starter = newStarter
-		// Real probes get the precise alarm; fakes keep the runtime's
-		// timer, which tests drive with testing/synctest's fake clock.
 		s.alarm = newAlarm()
+	} else {
+		// Fakes keep the runtime's timer, which tests drive with
+		// testing/synctest's fake clock.
+		s.alarm = newGoAlarm()
 	}
 	return s
 }

@@ -63,7 +63,7 @@ func WriteGroupSchedule(w io.Writer, groups []GroupView) {
 			fmt.Fprint(w, "\n")
 		}
 		fmt.Fprintf(w, "Group Entry Number: %d\n", g.Group)
-		fmt.Fprintf(w, "Probes to be scheduled: %s\n", idRanges(g.Operations))
+		fmt.Fprintf(w, "Probes to be scheduled: %s\n", IDRanges(g.Operations))
 		fmt.Fprintf(w, "Schedule period :%d\n", g.PeriodS)
 		if g.FrequencyMax != 0 {
 			fmt.Fprintf(w, "Group operation frequency: %d-%d\n", g.FrequencyS, g.FrequencyMax)
@@ -74,8 +74,9 @@ func WriteGroupSchedule(w io.Writer, groups []GroupView) {
 	}
 }
 
-// idRanges writes sorted ids as IOS lists them: 1-3,5.
-func idRanges(ids []int) string {
+// IDRanges writes sorted ids as IOS lists them (show output and the
+// ip sla group schedule line): 1-3,5.
+func IDRanges(ids []int) string {
 	var parts []string
 	for i := 0; i < len(ids); {
 		j := i

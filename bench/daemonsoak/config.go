@@ -115,31 +115,3 @@ $TTL 60
 ns   IN A   192.0.2.1
 www  IN A   192.0.2.53
 `
-
-// nsdConf is nsd's configuration for a server listening on addr with its
-// files in dir (as integration/nsd_test.go writes it; rrl off).
-func nsdConf(dir string, addr netip.Addr) string {
-	return fmt.Sprintf(`server:
-  ip-address: %[2]s
-  port: 53
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: %[1]q
-  database: ""
-  zonelistfile: "%[1]s/zone.list"
-  xfrdfile: "%[1]s/xfrd.state"
-  xfrdir: %[1]q
-  pidfile: "%[1]s/nsd.pid"
-  logfile: "%[1]s/nsd.log"
-  hide-version: yes
-  reuseport: no
-  rrl-ratelimit: 0
-  rrl-whitelist-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: "soak.example"
-  zonefile: "zone.db"
-`, dir, addr)
-}

@@ -67,6 +67,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ipslad/ipslad/bench/internal/nsdconf"
 )
 
 var (
@@ -248,7 +250,7 @@ func soak(ctx context.Context, cl *cleanups) error {
 		if err := os.MkdirAll(n.dir, 0o755); err != nil {
 			return err
 		}
-		for name, text := range map[string]string{"nsd.conf": nsdConf(n.dir, serverAddr(i)), "zone.db": zone} {
+		for name, text := range map[string]string{"nsd.conf": nsdconf.Config(n.dir, []string{serverAddr(i).String()}, "soak.example", "zone.db"), "zone.db": zone} {
 			if err := os.WriteFile(filepath.Join(n.dir, name), []byte(text), 0o644); err != nil {
 				return err
 			}

@@ -52,6 +52,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/ipslad/ipslad/bench/internal/nsdconf"
 )
 
 const (
@@ -280,30 +282,7 @@ func (l *lab) down() {
 func (l *lab) nsdSetup(i int) {
 	d := filepath.Join(l.dir, fmt.Sprintf("dns%d", i))
 	must(os.MkdirAll(d, 0o755))
-	conf := fmt.Sprintf(`server:
-  ip-address: %[1]s
-  ip-address: 10.0.%[2]d.10
-  port: 53
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "%[3]s"
-  database: ""
-  zonelistfile: "%[3]s/zone.list"
-  xfrdfile: "%[3]s/xfrd.state"
-  xfrdir: "%[3]s"
-  pidfile: "%[3]s/nsd.pid"
-  logfile: "%[3]s/nsd.log"
-  hide-version: yes
-  reuseport: no
-  rrl-ratelimit: 0
-  rrl-whitelist-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: "example.com"
-  zonefile: "example.com.zone"
-`, anycast, i, d)
+	conf := nsdconf.Config(d, []string{anycast, fmt.Sprintf("10.0.%d.10", i)}, "example.com", "example.com.zone")
 	zone := fmt.Sprintf(`$ORIGIN example.com.
 $TTL 1
 @        IN SOA ns.example.com. hostmaster.example.com. 1 3600 600 86400 1

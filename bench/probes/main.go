@@ -35,6 +35,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/ipslad/ipslad/bench/internal/nsdconf"
 	"github.com/ipslad/ipslad/sla"
 )
 
@@ -108,29 +109,7 @@ func runParent() {
 	if out, err := exec.Command("ip", "-n", ns, "link", "set", "lo", "up").CombinedOutput(); err != nil {
 		fail("lo up: %v: %s", err, out)
 	}
-	conf := fmt.Sprintf(`server:
-  ip-address: 127.0.0.1
-  port: 53
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: %[1]q
-  database: ""
-  zonelistfile: "%[1]s/zone.list"
-  xfrdfile: "%[1]s/xfrd.state"
-  xfrdir: %[1]q
-  pidfile: "%[1]s/nsd.pid"
-  logfile: "%[1]s/nsd.log"
-  hide-version: yes
-  reuseport: no
-  rrl-ratelimit: 0
-  rrl-whitelist-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: "bench.example"
-  zonefile: "zone.db"
-`, dir)
+	conf := nsdconf.Config(dir, []string{"127.0.0.1"}, "bench.example", "zone.db")
 	for name, text := range map[string]string{"nsd.conf": conf, "zone.db": zone} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			fail("%v", err)
